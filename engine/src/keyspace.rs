@@ -1,0 +1,205 @@
+//! A shard's storage: a slab of items indexed by a hashbrown table.
+//!
+//! * `slab: Vec<Option<Item>>` — one 8-byte thin pointer per slot (the niche
+//!   of `NonNull` makes `Option<Item>` pointer-sized). Slots are stable while
+//!   a key lives, which gives eviction policies and `SCAN` cheap handles.
+//! * `index: HashTable<u32>` — maps the key hash to its slot; 4 bytes plus one
+//!   control byte per bucket. Equality is checked against the item's key.
+//! * `expires: BTreeSet<(deadline, slot)>` — only keys with a TTL; drives
+//!   active expiry and `volatile-ttl` in deadline order.
+//!
+//! All 16 (or `databases`) logical databases share one table: the database
+//! index is part of the hash and of the item header.
+
+use std::collections::BTreeSet;
+
+use hashbrown::HashTable;
+
+use crate::item::Item;
+
+/// Fixed bytes per key outside the item: the slab pointer plus the index
+/// bucket (4 B + 1 control byte) at the table's typical load.
+pub(crate) const KEY_OVERHEAD: usize = 8 + 8;
+
+pub(crate) struct Keyspace {
+    index: HashTable<u32>,
+    slab: Vec<Option<Item>>,
+    free: Vec<u32>,
+    hasher: ahash::RandomState,
+    pub(crate) expires: BTreeSet<(u64, u32)>,
+    db_keys: Vec<usize>,
+    db_expires: Vec<usize>,
+}
+
+impl Keyspace {
+    pub(crate) fn new(databases: usize, seed: u64) -> Self {
+        Keyspace {
+            index: HashTable::new(),
+            slab: Vec::new(),
+            free: Vec::new(),
+            hasher: ahash::RandomState::with_seeds(
+                seed,
+                seed ^ 0x5851_f42d_4c95_7f2d,
+                0x1405_7b7e_f767_814f,
+                0x9e37_79b9_7f4a_7c15,
+            ),
+            expires: BTreeSet::new(),
+            db_keys: vec![0; databases],
+            db_expires: vec![0; databases],
+        }
+    }
+
+    #[inline]
+    pub(crate) fn hash(&self, db: u8, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key).wrapping_add((db as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+    }
+
+    /// Number of logical databases.
+    pub(crate) fn databases(&self) -> usize {
+        self.db_keys.len()
+    }
+
+    /// Slot of `key` in `db`, expired or not.
+    #[inline]
+    pub(crate) fn find(&self, db: u8, key: &[u8]) -> Option<u32> {
+        let hash = self.hash(db, key);
+        let slab = &self.slab;
+        self.index
+            .find(hash, |&s| slab[s as usize].as_ref().is_some_and(|it| it.db() == db && it.key() == key))
+            .copied()
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, slot: u32) -> Option<&Item> {
+        self.slab.get(slot as usize).and_then(Option::as_ref)
+    }
+
+    #[inline]
+    pub(crate) fn get_mut(&mut self, slot: u32) -> Option<&mut Item> {
+        self.slab.get_mut(slot as usize).and_then(Option::as_mut)
+    }
+
+    /// Inserts a new item; the caller guarantees its key is absent.
+    pub(crate) fn insert(&mut self, item: Item) -> u32 {
+        let db = item.db();
+        let hash = self.hash(db, item.key());
+        let expire = item.expire();
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.slab[s as usize] = Some(item);
+                s
+            }
+            None => {
+                self.slab.push(Some(item));
+                (self.slab.len() - 1) as u32
+            }
+        };
+        let Keyspace { index, slab, hasher, .. } = self;
+        index.insert_unique(hash, slot, |&s| match &slab[s as usize] {
+            Some(it) => hasher.hash_one(it.key()).wrapping_add((it.db() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+            None => 0,
+        });
+        self.db_keys[db as usize] += 1;
+        if let Some(at) = expire {
+            self.expires.insert((at, slot));
+            self.db_expires[db as usize] += 1;
+        }
+        slot
+    }
+
+    /// Removes the item at `slot`.
+    pub(crate) fn remove(&mut self, slot: u32) -> Option<Item> {
+        let item = self.slab.get_mut(slot as usize)?.take()?;
+        let hash = self.hash(item.db(), item.key());
+        if let Ok(entry) = self.index.find_entry(hash, |&s| s == slot) {
+            entry.remove();
+        }
+        self.free.push(slot);
+        self.db_keys[item.db() as usize] -= 1;
+        if let Some(at) = item.expire() {
+            self.expires.remove(&(at, slot));
+            self.db_expires[item.db() as usize] -= 1;
+        }
+        Some(item)
+    }
+
+    /// Replaces the item at `slot` through `f` (same key and db), keeping
+    /// the expiry index in step.
+    pub(crate) fn replace(&mut self, slot: u32, f: impl FnOnce(Item) -> Item) {
+        let Some(cell) = self.slab.get_mut(slot as usize) else { return };
+        let Some(old) = cell.take() else { return };
+        let (db, old_exp) = (old.db(), old.expire());
+        let new = f(old);
+        let new_exp = new.expire();
+        *cell = Some(new);
+        if old_exp != new_exp {
+            if let Some(at) = old_exp {
+                self.expires.remove(&(at, slot));
+                self.db_expires[db as usize] -= 1;
+            }
+            if let Some(at) = new_exp {
+                self.expires.insert((at, slot));
+                self.db_expires[db as usize] += 1;
+            }
+        }
+    }
+
+    /// Live keys in `db` (including expired ones not yet collected).
+    pub(crate) fn db_len(&self, db: u8) -> usize {
+        self.db_keys.get(db as usize).copied().unwrap_or(0)
+    }
+
+    /// Keys with a TTL in `db`.
+    pub(crate) fn db_expires(&self, db: u8) -> usize {
+        self.db_expires.get(db as usize).copied().unwrap_or(0)
+    }
+
+    /// Keys across all databases.
+    pub(crate) fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Keys with a TTL across all databases.
+    pub(crate) fn expiring(&self) -> usize {
+        self.expires.len()
+    }
+
+    /// Slab length: slots are `0..slots()`, some vacant.
+    pub(crate) fn slots(&self) -> usize {
+        self.slab.len()
+    }
+
+    /// Removes every key of `db` (all databases when `None`), calling
+    /// `on_remove(slot, &item)` for each; returns how many were removed.
+    pub(crate) fn drain_db(&mut self, db: Option<u8>, mut on_remove: impl FnMut(u32, &Item)) -> usize {
+        let mut removed = 0;
+        if db.is_none() {
+            self.index.clear();
+            self.expires.clear();
+            self.free.clear();
+            self.db_keys.iter_mut().for_each(|c| *c = 0);
+            self.db_expires.iter_mut().for_each(|c| *c = 0);
+            for (slot, item) in self.slab.drain(..).enumerate() {
+                if let Some(it) = item {
+                    on_remove(slot as u32, &it);
+                    removed += 1;
+                }
+            }
+            return removed;
+        }
+        for slot in 0..self.slab.len() as u32 {
+            if self.get(slot).is_some_and(|it| Some(it.db()) == db) {
+                if let Some(it) = self.remove(slot) {
+                    on_remove(slot, &it);
+                    removed += 1;
+                }
+            }
+        }
+        removed
+    }
+
+    /// Approximate bytes of the index and slab themselves.
+    pub(crate) fn table_bytes(&self) -> usize {
+        self.index.allocation_size() + self.slab.capacity() * 8 + self.free.capacity() * 4
+    }
+}

@@ -1,0 +1,122 @@
+//! The per-shard mutation stream.
+//!
+//! Every applied write, expiry and eviction produces one [`Mutation`], in the
+//! shard's order, numbered by a per-shard sequence. A subscriber is a
+//! [`MutationSink`] called synchronously on the shard's own thread with a
+//! borrowed view of the resulting value, so it can copy exactly what it needs
+//! (or just the key). With no subscriber the only cost is one branch.
+
+use bytes::Bytes;
+
+use crate::value::{Value, ValueRef};
+
+/// What happened to a key.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    /// The key now holds `value`, expiring at `expire_at` (Unix ms) if set.
+    /// Emitted for every write, including TTL changes.
+    Write {
+        /// The value after the write.
+        value: ValueRef<'a>,
+        /// Absolute expiry after the write.
+        expire_at: Option<u64>,
+    },
+    /// The key was deleted by a command (or emptied, for collections).
+    Delete,
+    /// The key was removed because its TTL passed.
+    Expired,
+    /// The key was evicted to stay under the memory budget.
+    Evicted,
+    /// Every key of `db` was removed; `key` is empty.
+    FlushDb,
+    /// Every key of every database was removed; `key` is empty.
+    FlushAll,
+}
+
+/// One record of the mutation stream.
+#[derive(Debug, Clone, Copy)]
+pub struct Mutation<'a> {
+    /// Shard that applied it.
+    pub shard: usize,
+    /// Per-shard sequence number, strictly increasing.
+    pub seq: u64,
+    /// Logical database.
+    pub db: u8,
+    /// The key (empty for flushes).
+    pub key: &'a [u8],
+    /// What happened.
+    pub event: Event<'a>,
+}
+
+impl Mutation<'_> {
+    /// Copies the record out, e.g. to send it to another thread.
+    pub fn to_owned(&self) -> OwnedMutation {
+        OwnedMutation {
+            shard: self.shard,
+            seq: self.seq,
+            db: self.db,
+            key: Bytes::copy_from_slice(self.key),
+            event: match self.event {
+                Event::Write { value, expire_at } => OwnedEvent::Write { value: value.to_value(), expire_at },
+                Event::Delete => OwnedEvent::Delete,
+                Event::Expired => OwnedEvent::Expired,
+                Event::Evicted => OwnedEvent::Evicted,
+                Event::FlushDb => OwnedEvent::FlushDb,
+                Event::FlushAll => OwnedEvent::FlushAll,
+            },
+        }
+    }
+}
+
+/// Owned form of [`Event`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum OwnedEvent {
+    /// See [`Event::Write`].
+    Write {
+        /// The value after the write.
+        value: Value,
+        /// Absolute expiry after the write.
+        expire_at: Option<u64>,
+    },
+    /// See [`Event::Delete`].
+    Delete,
+    /// See [`Event::Expired`].
+    Expired,
+    /// See [`Event::Evicted`].
+    Evicted,
+    /// See [`Event::FlushDb`].
+    FlushDb,
+    /// See [`Event::FlushAll`].
+    FlushAll,
+}
+
+/// Owned form of [`Mutation`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnedMutation {
+    /// Shard that applied it.
+    pub shard: usize,
+    /// Per-shard sequence number.
+    pub seq: u64,
+    /// Logical database.
+    pub db: u8,
+    /// The key (empty for flushes).
+    pub key: Bytes,
+    /// What happened.
+    pub event: OwnedEvent,
+}
+
+/// A subscriber to one shard's mutation stream.
+///
+/// Implementations MUST NOT block for long: they run on the shard's thread,
+/// inside the operation that caused the mutation. To hand records to another
+/// thread, copy them with [`Mutation::to_owned`] into a bounded queue.
+pub trait MutationSink: Send {
+    /// Called once per mutation, in sequence order.
+    fn record(&mut self, m: &Mutation<'_>);
+}
+
+impl<F: FnMut(&Mutation<'_>) + Send> MutationSink for F {
+    fn record(&mut self, m: &Mutation<'_>) {
+        self(m)
+    }
+}
