@@ -316,6 +316,13 @@ impl Shard {
         n
     }
 
+    /// The kind of the live value at `key`, without touching stats or the
+    /// eviction policy (for type checks before multi-key operations).
+    pub fn kind_of(&mut self, db: u8, key: &[u8]) -> Option<Kind> {
+        let slot = self.lookup(db, key)?;
+        Some(self.item(slot).kind())
+    }
+
     // ----- framework for value-type operations -----------------------------
 
     /// Slot of a live `key` in `db`; removes it first if its TTL has passed.
