@@ -282,6 +282,11 @@ impl Shard {
         removed
     }
 
+    /// Whether some key's TTL has passed but it is still stored.
+    pub fn has_due_keys(&self) -> bool {
+        self.ks.expires.first().is_some_and(|&(at, _)| at < self.now_ms())
+    }
+
     /// Removes every key of `db`.
     pub fn flushdb(&mut self, db: u8) -> usize {
         let n = self.drain(Some(db));

@@ -1,0 +1,237 @@
+//! The state living on one shard's thread and its event loop.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::{poll_fn, Future};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use crate::shard::Shard;
+
+use super::mesh::{Job, Message, TxId};
+use super::Shared;
+
+/// Active expiry runs this often (Redis's default `hz 10`) ...
+const EXPIRE_PERIOD: Duration = Duration::from_millis(100);
+/// ... and sooner while a cycle ran out of budget with keys still due.
+const EXPIRE_BUSY_PERIOD: Duration = Duration::from_millis(10);
+/// Longest a single active-expiry cycle may keep the shard busy.
+const EXPIRE_BUDGET: Duration = Duration::from_millis(1);
+/// Messages handled before the loop yields to local tasks.
+const DRAIN_BATCH: usize = 256;
+
+#[derive(Default)]
+struct LockState {
+    holder: Option<TxId>,
+    waiters: VecDeque<(TxId, oneshot::Sender<()>)>,
+    deferred: VecDeque<Job>,
+}
+
+/// One shard's thread-local context.
+pub(crate) struct ShardCore {
+    pub(crate) id: usize,
+    pub(crate) shard: RefCell<Shard>,
+    pub(crate) shared: Arc<Shared>,
+    lock: RefCell<LockState>,
+    unlock_waiters: RefCell<Vec<Waker>>,
+    rr: Cell<usize>,
+}
+
+impl ShardCore {
+    pub(crate) fn new(id: usize, shard: Shard, shared: Arc<Shared>) -> Rc<ShardCore> {
+        Rc::new(ShardCore {
+            id,
+            shard: RefCell::new(shard),
+            shared,
+            lock: RefCell::new(LockState::default()),
+            unlock_waiters: RefCell::new(Vec::new()),
+            rr: Cell::new(0),
+        })
+    }
+
+    /// Whether a cross-shard transaction currently holds this shard.
+    #[inline]
+    pub(crate) fn is_locked(&self) -> bool {
+        self.lock.borrow().holder.is_some()
+    }
+
+    #[inline]
+    pub(crate) fn held_by(&self, tx: TxId) -> bool {
+        self.lock.borrow().holder == Some(tx)
+    }
+
+    /// Runs `f` on the shard, catching panics so one bad job cannot take the
+    /// shard (and every other client of it) down.
+    #[inline]
+    pub(crate) fn run<R>(&self, f: impl FnOnce(&mut Shard) -> R) -> Option<R> {
+        let mut shard = self.shard.borrow_mut();
+        match catch_unwind(AssertUnwindSafe(|| f(&mut shard))) {
+            Ok(r) => Some(r),
+            Err(_) => {
+                tracing::error!(shard = self.id, "a job panicked; the shard keeps running");
+                None
+            }
+        }
+    }
+
+    /// Waits until no transaction holds the shard.
+    pub(crate) fn wait_unlocked(&self) -> impl Future<Output = ()> + '_ {
+        poll_fn(move |cx| {
+            if !self.is_locked() {
+                return Poll::Ready(());
+            }
+            self.unlock_waiters.borrow_mut().push(cx.waker().clone());
+            Poll::Pending
+        })
+    }
+
+    pub(crate) fn handle(self: &Rc<Self>, msg: Message) {
+        match msg {
+            Message::Run(job) => {
+                if self.is_locked() {
+                    self.lock.borrow_mut().deferred.push_back(job);
+                } else {
+                    self.run(job);
+                }
+            }
+            Message::Core(f) => {
+                if catch_unwind(AssertUnwindSafe(|| f(self))).is_err() {
+                    tracing::error!(shard = self.id, "a core job panicked");
+                }
+            }
+            Message::Lock { tx, grant } => {
+                let mut lock = self.lock.borrow_mut();
+                if lock.holder.is_none() && lock.waiters.is_empty() {
+                    lock.holder = Some(tx);
+                    let _ = grant.send(());
+                } else {
+                    lock.waiters.push_back((tx, grant));
+                }
+            }
+            Message::TxRun { tx, job } => {
+                debug_assert!(self.held_by(tx), "TxRun without holding the lock");
+                self.run(job);
+            }
+            Message::Unlock { tx } => self.unlock(tx),
+        }
+    }
+
+    /// Releases the lock held by `tx`, runs the work deferred meanwhile, and
+    /// wakes local tasks. The next waiting transaction is granted by the loop
+    /// after local tasks had a chance to run (`grant_next`).
+    pub(crate) fn unlock(&self, tx: TxId) {
+        {
+            let mut lock = self.lock.borrow_mut();
+            if lock.holder != Some(tx) {
+                // A transaction dropped while still waiting for this lock.
+                lock.waiters.retain(|(t, _)| *t != tx);
+                return;
+            }
+            lock.holder = None;
+        }
+        loop {
+            let job = self.lock.borrow_mut().deferred.pop_front();
+            match job {
+                Some(job) => {
+                    self.run(job);
+                }
+                None => break,
+            }
+        }
+        for w in self.unlock_waiters.borrow_mut().drain(..) {
+            w.wake();
+        }
+        if !self.lock.borrow().waiters.is_empty() {
+            // The loop may be parked; it grants the next waiter when it runs.
+            self.shared.inboxes[self.id].notifier.notify();
+        }
+    }
+
+    fn grantable(&self) -> bool {
+        let lock = self.lock.borrow();
+        lock.holder.is_none() && !lock.waiters.is_empty()
+    }
+
+    fn grant_next(&self) {
+        let mut lock = self.lock.borrow_mut();
+        while lock.holder.is_none() {
+            let Some((tx, grant)) = lock.waiters.pop_front() else { break };
+            if grant.send(()).is_ok() {
+                lock.holder = Some(tx);
+            }
+        }
+    }
+
+    /// The shard's event loop: drains the mesh until shutdown.
+    pub(crate) async fn serve(self: Rc<Self>) {
+        let inbox = &self.shared.inboxes[self.id];
+        monoio::spawn(Self::expire_loop(self.clone()));
+        loop {
+            self.grant_next();
+            let mut n = 0;
+            let mut rr = self.rr.get();
+            while let Some(msg) = inbox.pop(&mut rr) {
+                self.handle(msg);
+                n += 1;
+                if n == DRAIN_BATCH {
+                    break;
+                }
+            }
+            self.rr.set(rr);
+            if self.shared.is_shutting_down() && inbox.is_empty() {
+                break;
+            }
+            if n == DRAIN_BATCH {
+                yield_now().await;
+            } else {
+                poll_fn(|cx| {
+                    if self.shared.is_shutting_down() || self.grantable() {
+                        return Poll::Ready(());
+                    }
+                    inbox.poll_ready(cx)
+                })
+                .await;
+            }
+        }
+        inbox.close();
+    }
+
+    async fn expire_loop(core: Rc<ShardCore>) {
+        let mut period = EXPIRE_PERIOD;
+        loop {
+            monoio::time::sleep(period).await;
+            if core.shared.is_shutting_down() {
+                return;
+            }
+            core.wait_unlocked().await;
+            let busy = core
+                .run(|s| {
+                    let n = s.active_expire(EXPIRE_BUDGET);
+                    n > 0 && s.has_due_keys()
+                })
+                .unwrap_or(false);
+            period = if busy { EXPIRE_BUSY_PERIOD } else { EXPIRE_PERIOD };
+        }
+    }
+}
+
+/// Yields once to the executor so other local tasks can run.
+pub(crate) fn yield_now() -> impl Future<Output = ()> {
+    struct YieldNow(bool);
+    impl Future for YieldNow {
+        type Output = ();
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            if self.0 {
+                return Poll::Ready(());
+            }
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+    YieldNow(false)
+}

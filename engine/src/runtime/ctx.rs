@@ -1,0 +1,233 @@
+//! Shard-local execution: code running on a shard's own thread.
+
+use std::future::Future;
+use std::rc::Rc;
+
+use crate::error::{Error, Result};
+use crate::routing::Router;
+use crate::shard::Shard;
+
+use super::core::{yield_now, ShardCore};
+use super::handle::Handle;
+use super::mesh::{next_tx, Message, TxId};
+
+/// Access to the shard that owns the current thread, and a way to reach the
+/// others. Handed to tasks started with [`Engine::spawn_on`] and
+/// [`Engine::run_on_all`](super::Engine::run_on_all). It is `!Send`: it
+/// stays on its shard's thread.
+///
+/// [`Engine::spawn_on`]: super::Engine::spawn_on
+#[derive(Clone)]
+pub struct ShardCtx {
+    pub(crate) core: Rc<ShardCore>,
+}
+
+impl ShardCtx {
+    /// This shard's index.
+    pub fn id(&self) -> usize {
+        self.core.id
+    }
+
+    /// Number of shards in the engine.
+    pub fn shards(&self) -> usize {
+        self.core.shared.router.shards()
+    }
+
+    /// The slot → shard table.
+    pub fn router(&self) -> &Router {
+        &self.core.shared.router
+    }
+
+    /// Whether this shard owns `key`.
+    #[inline]
+    pub fn owns(&self, key: &[u8]) -> bool {
+        self.core.shared.router.shard_of(key) == self.core.id
+    }
+
+    /// A handle to the whole engine (usable from this thread or others).
+    pub fn handle(&self) -> Handle {
+        Handle::new(self.core.shared.clone())
+    }
+
+    /// Runs `f` on this shard with direct `&mut` access: no lock, no atomic,
+    /// no message. Returns `None` only if a cross-shard transaction holds the
+    /// shard right now (use [`with`](Self::with) to wait instead).
+    #[inline]
+    pub fn try_with<R>(&self, f: impl FnOnce(&mut Shard) -> R) -> Option<R> {
+        if self.core.is_locked() {
+            return None;
+        }
+        Some(f(&mut self.core.shard.borrow_mut()))
+    }
+
+    /// Runs `f` on this shard, first waiting for any cross-shard transaction
+    /// that holds it to finish (so `f` never sees half of one).
+    #[inline]
+    pub async fn with<R>(&self, f: impl FnOnce(&mut Shard) -> R) -> R {
+        while self.core.is_locked() {
+            self.core.wait_unlocked().await;
+        }
+        f(&mut self.core.shard.borrow_mut())
+    }
+
+    /// Runs `f` on shard `shard` (this one or another, one hop away) and
+    /// returns its result. Put many operations in one `f` to batch a hop.
+    pub async fn call<R, F>(&self, shard: usize, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Shard) -> R + Send + 'static,
+    {
+        if shard == self.core.id {
+            return Ok(self.with(f).await);
+        }
+        let (tx, rx) = oneshot::channel();
+        self.send(shard, Message::Run(Box::new(move |s| drop(tx.send(f(s)))))).await?;
+        rx.await.map_err(|_| Error::ShardStopped(shard))
+    }
+
+    /// Sends over the mesh, yielding while the queue to `shard` is full.
+    pub(crate) async fn send(&self, shard: usize, mut msg: Message) -> Result<()> {
+        let inbox = self.core.shared.inboxes.get(shard).ok_or(Error::ShardStopped(shard))?;
+        loop {
+            if inbox.is_closed() {
+                return Err(Error::ShardStopped(shard));
+            }
+            match inbox.try_push_from(self.core.id, msg) {
+                Ok(()) => return Ok(()),
+                Err(back) => {
+                    msg = back;
+                    yield_now().await;
+                }
+            }
+        }
+    }
+
+    /// Takes exclusive hold of `shards` (in ascending order, so concurrent
+    /// transactions cannot deadlock) for an atomic multi-shard operation.
+    /// While held, no other client, task or transaction touches those shards;
+    /// work for them waits. Run steps with [`Txn::run`] and finish with
+    /// [`Txn::release`].
+    pub async fn lock(&self, shards: impl IntoIterator<Item = usize>) -> Result<Txn> {
+        let mut shards: Vec<usize> = shards.into_iter().collect();
+        shards.sort_unstable();
+        shards.dedup();
+        let mut txn = Txn { ctx: self.clone(), id: next_tx(), shards: Vec::with_capacity(shards.len()), done: false };
+        for s in shards {
+            let (grant, granted) = oneshot::channel();
+            // Record before sending, so dropping `txn` mid-way releases it.
+            txn.shards.push(s);
+            if s == self.core.id {
+                self.core.handle(Message::Lock { tx: txn.id, grant });
+            } else {
+                self.send(s, Message::Lock { tx: txn.id, grant }).await?;
+            }
+            granted.await.map_err(|_| Error::ShardStopped(s))?;
+        }
+        Ok(txn)
+    }
+}
+
+/// An atomic multi-shard operation in progress: the shards it holds stay
+/// exclusively its own until [`release`](Txn::release) (or drop).
+pub struct Txn {
+    ctx: ShardCtx,
+    id: TxId,
+    shards: Vec<usize>,
+    done: bool,
+}
+
+impl Txn {
+    /// The shards held, ascending.
+    pub fn shards(&self) -> &[usize] {
+        &self.shards
+    }
+
+    /// Runs `f` on held shard `shard`.
+    pub async fn run<R, F>(&self, shard: usize, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Shard) -> R + Send + 'static,
+    {
+        if !self.shards.contains(&shard) {
+            return Err(Error::ShardStopped(shard));
+        }
+        if shard == self.ctx.core.id {
+            return self.ctx.core.run(f).ok_or(Error::ShardStopped(shard));
+        }
+        let (tx, rx) = oneshot::channel();
+        let job = Box::new(move |s: &mut Shard| drop(tx.send(f(s))));
+        self.ctx.send(shard, Message::TxRun { tx: self.id, job }).await?;
+        rx.await.map_err(|_| Error::ShardStopped(shard))
+    }
+
+    /// Runs `f` on every held shard concurrently and collects the results in
+    /// shard order.
+    pub async fn run_all<R, F>(&self, f: F) -> Result<Vec<R>>
+    where
+        R: Send + 'static,
+        F: Fn(&mut Shard) -> R + Send + Clone + 'static,
+    {
+        let mut pending = Vec::with_capacity(self.shards.len());
+        let mut local = None;
+        for &s in &self.shards {
+            if s == self.ctx.core.id {
+                local = Some(s);
+                pending.push(None);
+                continue;
+            }
+            let (tx, rx) = oneshot::channel();
+            let g = f.clone();
+            let job = Box::new(move |sh: &mut Shard| drop(tx.send(g(sh))));
+            self.ctx.send(s, Message::TxRun { tx: self.id, job }).await?;
+            pending.push(Some((s, rx)));
+        }
+        let mut out = Vec::with_capacity(pending.len());
+        for p in pending {
+            match p {
+                Some((s, rx)) => out.push(rx.await.map_err(|_| Error::ShardStopped(s))?),
+                None => {
+                    let s = local.unwrap_or(self.ctx.core.id);
+                    out.push(self.ctx.core.run(f.clone()).ok_or(Error::ShardStopped(s))?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Ends the transaction: every held shard resumes serving others.
+    pub async fn release(mut self) {
+        self.done = true;
+        for &s in &self.shards {
+            if s == self.ctx.core.id {
+                self.ctx.core.unlock(self.id);
+            } else if self.ctx.send(s, Message::Unlock { tx: self.id }).await.is_err() {
+                // The shard stopped; nothing to release there.
+            }
+        }
+    }
+}
+
+impl Drop for Txn {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        for &s in &self.shards {
+            if s == self.ctx.core.id {
+                self.ctx.core.unlock(self.id);
+            } else if let Some(inbox) = self.ctx.core.shared.inboxes.get(s) {
+                inbox.push_external(Message::Unlock { tx: self.id });
+            }
+        }
+    }
+}
+
+/// Spawns `f(ctx)` as a task on the current shard's thread.
+pub(crate) fn spawn_local<F, Fut>(core: &Rc<ShardCore>, f: F) -> monoio::task::JoinHandle<Fut::Output>
+where
+    F: FnOnce(ShardCtx) -> Fut + 'static,
+    Fut: Future + 'static,
+{
+    let ctx = ShardCtx { core: core.clone() };
+    monoio::spawn(async move { f(ctx).await })
+}
