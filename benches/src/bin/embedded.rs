@@ -341,10 +341,8 @@ fn main() {
                         }
                     }
                     if want("dashmap") {
-                        let m = Arc::new(Dash(dashmap::DashMap::with_capacity_and_hasher(
-                            KEYS,
-                            ahash::RandomState::new(),
-                        )));
+                        let m =
+                            Arc::new(Dash(dashmap::DashMap::with_capacity_and_hasher(KEYS, ahash::RandomState::new())));
                         prefill_map(&*m, &ctx);
                         let ops = run_map(m, &ctx, th, args.seconds);
                         emit(&mut results, "dashmap", wl_name.clone(), size, th, ops);

@@ -34,7 +34,8 @@ fn main() {
     let h = engine.handle();
     for k in remote.iter().chain(&local) {
         let k2 = k.clone();
-        let _ = h.call_key(k, move |s| s.set(0, &k2, b"0123456789abcdef0123456789abcdef", SetOptions::default())).wait();
+        let _ =
+            h.call_key(k, move |s| s.set(0, &k2, b"0123456789abcdef0123456789abcdef", SetOptions::default())).wait();
     }
     println!("path,batch,ns_per_op");
     let (r, l) = (remote.clone(), local.clone());

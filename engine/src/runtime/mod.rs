@@ -6,6 +6,7 @@ mod core;
 mod ctx;
 mod handle;
 mod mesh;
+mod ops;
 #[cfg(test)]
 mod tests;
 

@@ -1,0 +1,250 @@
+//! Multi-key operations on [`Handle`], atomic across shards.
+//!
+//! When every key of a call lives on one shard, the call is one message to
+//! that shard and runs the shard's own operation: no locking at all. When
+//! keys span shards, the call becomes a transaction coordinated from the
+//! lowest involved shard: it takes the involved shards in ascending order
+//! ([`ShardCtx::lock`](super::ShardCtx::lock)), reads and type-checks every
+//! key, applies the writes, and releases. No other client can observe the
+//! keys in between, so no one sees half of an MSET, RENAME or SMOVE.
+
+use std::future::Future;
+use std::rc::Rc;
+
+use bytes::Bytes;
+use futures_util::future::join_all;
+
+use crate::error::{Error, Result};
+use crate::shard::Shard;
+use crate::types::Set;
+use crate::value::Kind;
+
+use super::ctx::Txn;
+use super::handle::{Handle, Pending};
+
+fn owned<K: AsRef<[u8]>>(keys: &[K]) -> Vec<Bytes> {
+    keys.iter().map(|k| Bytes::copy_from_slice(k.as_ref())).collect()
+}
+
+/// Keys grouped by owning shard, remembering each key's position.
+pub(crate) struct Groups {
+    pub(crate) by_shard: Vec<(usize, Vec<(usize, Bytes)>)>,
+}
+
+impl Groups {
+    pub(crate) fn shards(&self) -> Vec<usize> {
+        self.by_shard.iter().map(|(s, _)| *s).collect()
+    }
+
+    pub(crate) fn single(&self) -> Option<usize> {
+        match self.by_shard.as_slice() {
+            [(s, _)] => Some(*s),
+            _ => None,
+        }
+    }
+}
+
+impl Handle {
+    pub(crate) fn group(&self, keys: &[Bytes]) -> Groups {
+        let mut by_shard: Vec<(usize, Vec<(usize, Bytes)>)> = Vec::new();
+        for (pos, k) in keys.iter().enumerate() {
+            let s = self.shard_of(k);
+            match by_shard.iter_mut().find(|(x, _)| *x == s) {
+                Some((_, v)) => v.push((pos, k.clone())),
+                None => by_shard.push((s, vec![(pos, k.clone())])),
+            }
+        }
+        by_shard.sort_by_key(|(s, _)| *s);
+        Groups { by_shard }
+    }
+
+    /// Runs `body` as one atomic transaction over `shards`: it is started on
+    /// the lowest of them, holds all of them while `body` runs, and releases
+    /// them afterwards (also on error).
+    pub fn atomic<R, F, Fut>(&self, shards: Vec<usize>, body: F) -> Pending<R>
+    where
+        F: FnOnce(Rc<Txn>) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<R>> + 'static,
+        R: Send + 'static,
+    {
+        let first = shards.iter().copied().min().unwrap_or(0);
+        self.spawn_on(first, move |ctx| async move {
+            let txn = Rc::new(ctx.lock(shards).await?);
+            let result = body(txn.clone()).await;
+            if let Ok(txn) = Rc::try_unwrap(txn) {
+                txn.release().await;
+            }
+            result
+        })
+    }
+}
+
+/// Runs `f` for every key of `groups` on its shard (one message per shard,
+/// all shards at once) and returns the results in key order.
+pub(crate) async fn gather<T, F>(txn: &Txn, groups: &Groups, n: usize, f: F) -> Result<Vec<T>>
+where
+    T: Send + 'static,
+    F: Fn(&mut Shard, &[u8]) -> Result<T> + Send + Clone + 'static,
+{
+    let runs = groups.by_shard.iter().map(|(shard, keys)| {
+        let keys = keys.clone();
+        let f = f.clone();
+        txn.run(*shard, move |s| keys.into_iter().map(|(pos, k)| (pos, f(s, &k))).collect::<Vec<_>>())
+    });
+    let mut out: Vec<Option<T>> = (0..n).map(|_| None).collect();
+    for part in join_all(runs).await {
+        for (pos, r) in part? {
+            out[pos] = Some(r?);
+        }
+    }
+    Ok(out.into_iter().flatten().collect())
+}
+
+#[derive(Clone, Copy)]
+enum SetOp {
+    Inter,
+    Union,
+    Diff,
+}
+
+fn combine_sets(op: SetOp, sets: &[Option<Set>]) -> Set {
+    let refs: Vec<&Set> = sets.iter().map(|s| s.as_ref().unwrap_or(Set::empty())).collect();
+    match op {
+        SetOp::Inter if sets.iter().any(Option::is_none) => Set::new(),
+        SetOp::Inter => Set::inter(&refs),
+        SetOp::Union => Set::union(&refs),
+        SetOp::Diff => match refs.split_first() {
+            Some((first, others)) => Set::diff(first, others),
+            None => Set::new(),
+        },
+    }
+}
+
+/// Set operations.
+impl Handle {
+    /// SMOVE `member` from `src` to `dst`.
+    pub fn smove(&self, src: &[u8], dst: &[u8], member: &[u8]) -> Pending<bool> {
+        let (db, src, dst, member) =
+            (self.db, Bytes::copy_from_slice(src), Bytes::copy_from_slice(dst), Bytes::copy_from_slice(member));
+        let (s_src, s_dst) = (self.shard_of(&src), self.shard_of(&dst));
+        if s_src == s_dst {
+            return self.call(s_src, move |s| s.smove(db, &src, &dst, &member));
+        }
+        self.atomic(vec![s_src, s_dst], move |txn| async move {
+            let (k, m) = (src.clone(), member.clone());
+            let present = txn
+                .run(s_src, move |s| match s.kind_of(db, &k) {
+                    None => Ok(None),
+                    Some(Kind::Set) => s.sismember(db, &k, &m).map(Some),
+                    Some(_) => Err(Error::WrongType),
+                })
+                .await??;
+            let Some(present) = present else { return Ok(false) };
+            let k = dst.clone();
+            txn.run(s_dst, move |s| match s.kind_of(db, &k) {
+                Some(kind) if kind != Kind::Set => Err(Error::WrongType),
+                _ => Ok(()),
+            })
+            .await??;
+            if !present {
+                return Ok(false);
+            }
+            let (k, m) = (src.clone(), member.clone());
+            txn.run(s_src, move |s| s.srem(db, &k, &[m])).await??;
+            txn.run(s_dst, move |s| s.sadd(db, &dst, &[member])).await??;
+            Ok(true)
+        })
+    }
+
+    fn set_algebra(&self, op: SetOp, keys: Vec<Bytes>) -> Pending<Vec<Bytes>> {
+        let db = self.db;
+        let groups = self.group(&keys);
+        if let Some(shard) = groups.single() {
+            return self.call(shard, move |s| match op {
+                SetOp::Inter => s.sinter(db, &keys),
+                SetOp::Union => s.sunion(db, &keys),
+                SetOp::Diff => s.sdiff(db, &keys),
+            });
+        }
+        let n = keys.len();
+        self.atomic(groups.shards(), move |txn| async move {
+            let sets = gather(&txn, &groups, n, move |s, k| s.scopy(db, k)).await?;
+            Ok(combine_sets(op, &sets).iter().cloned().collect())
+        })
+    }
+
+    fn set_algebra_store(&self, op: SetOp, dst: &[u8], keys: Vec<Bytes>) -> Pending<usize> {
+        let db = self.db;
+        let dst = Bytes::copy_from_slice(dst);
+        let mut all = keys.clone();
+        all.push(dst.clone());
+        let groups = self.group(&all);
+        if let Some(shard) = groups.single() {
+            return self.call(shard, move |s| match op {
+                SetOp::Inter => s.sinterstore(db, &dst, &keys),
+                SetOp::Union => s.sunionstore(db, &dst, &keys),
+                SetOp::Diff => s.sdiffstore(db, &dst, &keys),
+            });
+        }
+        let src_groups = self.group(&keys);
+        let n = keys.len();
+        let dst_shard = self.shard_of(&dst);
+        self.atomic(groups.shards(), move |txn| async move {
+            let sets = gather(&txn, &src_groups, n, move |s, k| s.scopy(db, k)).await?;
+            let result = combine_sets(op, &sets);
+            txn.run(dst_shard, move |s| s.sstore(db, &dst, result)).await?
+        })
+    }
+
+    /// SINTER across any shards.
+    pub fn sinter<K: AsRef<[u8]>>(&self, keys: &[K]) -> Pending<Vec<Bytes>> {
+        self.set_algebra(SetOp::Inter, owned(keys))
+    }
+
+    /// SUNION across any shards.
+    pub fn sunion<K: AsRef<[u8]>>(&self, keys: &[K]) -> Pending<Vec<Bytes>> {
+        self.set_algebra(SetOp::Union, owned(keys))
+    }
+
+    /// SDIFF across any shards.
+    pub fn sdiff<K: AsRef<[u8]>>(&self, keys: &[K]) -> Pending<Vec<Bytes>> {
+        self.set_algebra(SetOp::Diff, owned(keys))
+    }
+
+    /// SINTERSTORE across any shards.
+    pub fn sinterstore<K: AsRef<[u8]>>(&self, dst: &[u8], keys: &[K]) -> Pending<usize> {
+        self.set_algebra_store(SetOp::Inter, dst, owned(keys))
+    }
+
+    /// SUNIONSTORE across any shards.
+    pub fn sunionstore<K: AsRef<[u8]>>(&self, dst: &[u8], keys: &[K]) -> Pending<usize> {
+        self.set_algebra_store(SetOp::Union, dst, owned(keys))
+    }
+
+    /// SDIFFSTORE across any shards.
+    pub fn sdiffstore<K: AsRef<[u8]>>(&self, dst: &[u8], keys: &[K]) -> Pending<usize> {
+        self.set_algebra_store(SetOp::Diff, dst, owned(keys))
+    }
+
+    /// SINTERCARD across any shards (`limit` 0 = no limit).
+    pub fn sintercard<K: AsRef<[u8]>>(&self, keys: &[K], limit: i64) -> Pending<usize> {
+        if limit < 0 {
+            return Pending::ready(Err(Error::OutOfRange("LIMIT can't be negative")));
+        }
+        let db = self.db;
+        let keys = owned(keys);
+        let groups = self.group(&keys);
+        if let Some(shard) = groups.single() {
+            return self.call(shard, move |s| s.sintercard(db, &keys, limit));
+        }
+        let n = keys.len();
+        self.atomic(groups.shards(), move |txn| async move {
+            let sets = gather(&txn, &groups, n, move |s, k| s.scopy(db, k)).await?;
+            if sets.iter().any(Option::is_none) {
+                return Ok(0);
+            }
+            let refs: Vec<&Set> = sets.iter().flatten().collect();
+            Ok(Set::inter_card(&refs, usize::try_from(limit).unwrap_or(usize::MAX)))
+        })
+    }
+}
