@@ -260,6 +260,22 @@ impl Item {
         unsafe { self.ptr.as_ptr().add(p.val_off).cast::<*mut Value>().read_unaligned() }
     }
 
+    /// Overwrites an inline string value of the same length in place (the
+    /// common "SET an existing key to a same-sized value" case), avoiding a
+    /// new allocation. Returns false, changing nothing, otherwise.
+    #[inline]
+    pub(crate) fn overwrite_inline(&mut self, v: &[u8]) -> bool {
+        let p = self.parts();
+        if p.flags & BOXED != 0 || p.val_len != v.len() {
+            return false;
+        }
+        // SAFETY: an inline item holds exactly `val_len` value bytes at
+        // `val_off` inside its allocation; `&mut self` excludes other borrows
+        // and `v` cannot alias memory this item owns exclusively.
+        unsafe { std::ptr::copy_nonoverlapping(v.as_ptr(), self.ptr.as_ptr().add(p.val_off), v.len()) }
+        true
+    }
+
     /// Bytes this item allocated (header, key and inline value), excluding a
     /// boxed value's own heap usage.
     #[inline]
@@ -403,8 +419,11 @@ mod tests {
         assert_eq!(it.key(), &key[..]);
         assert!(matches!(it.value(), ValueRef::Str(v) if v == &big[..]));
         assert!(it.value_mut().is_some());
-        let it = it.with_value(Kind::String, NewValue::Inline(b"small"), Some(6));
+        let mut it = it.with_value(Kind::String, NewValue::Inline(b"small"), Some(6));
         assert!(matches!(it.value(), ValueRef::Str(b"small")));
+        assert!(it.overwrite_inline(b"SMALL"));
+        assert!(!it.overwrite_inline(b"longer"));
+        assert!(matches!(it.value(), ValueRef::Str(b"SMALL")));
         assert_eq!(it.expire(), Some(6));
     }
 }

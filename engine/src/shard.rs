@@ -489,6 +489,12 @@ impl Shard {
 
     /// Replaces the value of the key in `slot` with a string.
     pub(crate) fn replace_str(&mut self, slot: u32, value: impl IntoBytes, expire: Option<u64>) {
+        if let Some(it) = self.ks.get_mut(slot) {
+            if it.expire() == expire && it.overwrite_inline(value.as_ref()) {
+                self.emit_slot(slot);
+                return;
+            }
+        }
         let mut delta = (0usize, 0usize);
         self.ks.replace(slot, |old| {
             delta.0 = item_bytes(&old);
