@@ -16,7 +16,7 @@ use futures_util::future::join_all;
 
 use crate::error::{Error, Result};
 use crate::shard::Shard;
-use crate::types::Set;
+use crate::types::{ExpireOptions, Set, SetOptions, SetResult};
 use crate::value::Kind;
 
 use super::ctx::Txn;
@@ -247,4 +247,237 @@ impl Handle {
             Ok(Set::inter_card(&refs, usize::try_from(limit).unwrap_or(usize::MAX)))
         })
     }
+}
+
+/// String and keyspace operations.
+impl Handle {
+    /// GET `key`.
+    pub fn get(&self, key: &[u8]) -> Pending<Option<Bytes>> {
+        let (db, k) = (self.db, Bytes::copy_from_slice(key));
+        self.call_key(key, move |s| s.get(db, &k))
+    }
+
+    /// SET `key` to `value` (no options).
+    pub fn set(&self, key: &[u8], value: impl Into<Bytes>) -> Pending<()> {
+        let (db, k, v) = (self.db, Bytes::copy_from_slice(key), value.into());
+        self.call_key(key, move |s| s.set(db, &k, v, SetOptions::default()).map(drop))
+    }
+
+    /// SET with options (NX/XX/GET/KEEPTTL/expiry).
+    pub fn set_with(&self, key: &[u8], value: impl Into<Bytes>, opts: SetOptions) -> Pending<SetResult> {
+        let (db, k, v) = (self.db, Bytes::copy_from_slice(key), value.into());
+        self.call_key(key, move |s| s.set(db, &k, v, opts))
+    }
+
+    /// INCRBY `key` by `by`.
+    pub fn incr_by(&self, key: &[u8], by: i64) -> Pending<i64> {
+        let (db, k) = (self.db, Bytes::copy_from_slice(key));
+        self.call_key(key, move |s| s.incrby(db, &k, by))
+    }
+
+    /// EXPIRE `key` in `seconds`.
+    pub fn expire(&self, key: &[u8], seconds: i64) -> Pending<bool> {
+        let (db, k) = (self.db, Bytes::copy_from_slice(key));
+        self.call_key(key, move |s| s.expire(db, &k, seconds, ExpireOptions::default()))
+    }
+
+    /// TTL of `key` in seconds (-2 missing, -1 no TTL).
+    pub fn ttl(&self, key: &[u8]) -> Pending<i64> {
+        let (db, k) = (self.db, Bytes::copy_from_slice(key));
+        self.call_key(key, move |s| Ok(s.ttl(db, &k)))
+    }
+
+    /// MGET across any shards; a consistent snapshot even while other
+    /// clients run cross-shard MSETs.
+    pub fn mget<K: AsRef<[u8]>>(&self, keys: &[K]) -> Pending<Vec<Option<Bytes>>> {
+        let db = self.db;
+        let keys = owned(keys);
+        let groups = self.group(&keys);
+        if let Some(shard) = groups.single() {
+            return self.call(shard, move |s| Ok(s.mget(db, &keys)));
+        }
+        let n = keys.len();
+        self.atomic(groups.shards(), move |txn| async move {
+            gather(&txn, &groups, n, move |s, k| Ok(s.mget(db, &[k]).pop().flatten())).await
+        })
+    }
+
+    /// MSET across any shards, atomically.
+    pub fn mset<K: AsRef<[u8]>, V: AsRef<[u8]>>(&self, pairs: &[(K, V)]) -> Pending<()> {
+        let db = self.db;
+        let pairs: Vec<(Bytes, Bytes)> = pairs
+            .iter()
+            .map(|(k, v)| (Bytes::copy_from_slice(k.as_ref()), Bytes::copy_from_slice(v.as_ref())))
+            .collect();
+        let by_shard = self.group_pairs(pairs);
+        if let [(shard, pairs)] = by_shard.as_slice() {
+            let pairs = pairs.clone();
+            return self.call(*shard, move |s| s.mset(db, &pairs));
+        }
+        let shards = by_shard.iter().map(|(s, _)| *s).collect();
+        self.atomic(shards, move |txn| async move {
+            let runs = by_shard.into_iter().map(|(shard, pairs)| txn.run(shard, move |s| s.mset(db, &pairs)));
+            for r in join_all(runs).await {
+                r??;
+            }
+            Ok(())
+        })
+    }
+
+    /// MSETNX across any shards: sets all pairs only if none of the keys
+    /// exists, atomically.
+    pub fn msetnx<K: AsRef<[u8]>, V: AsRef<[u8]>>(&self, pairs: &[(K, V)]) -> Pending<bool> {
+        let db = self.db;
+        let pairs: Vec<(Bytes, Bytes)> = pairs
+            .iter()
+            .map(|(k, v)| (Bytes::copy_from_slice(k.as_ref()), Bytes::copy_from_slice(v.as_ref())))
+            .collect();
+        let by_shard = self.group_pairs(pairs);
+        if let [(shard, pairs)] = by_shard.as_slice() {
+            let pairs = pairs.clone();
+            return self.call(*shard, move |s| s.msetnx(db, &pairs));
+        }
+        let shards = by_shard.iter().map(|(s, _)| *s).collect();
+        self.atomic(shards, move |txn| async move {
+            let checks = by_shard.iter().map(|(shard, pairs)| {
+                let keys: Vec<Bytes> = pairs.iter().map(|(k, _)| k.clone()).collect();
+                txn.run(*shard, move |s| s.exists_any(db, &keys))
+            });
+            for r in join_all(checks).await {
+                if r? {
+                    return Ok(false);
+                }
+            }
+            let runs = by_shard.into_iter().map(|(shard, pairs)| txn.run(shard, move |s| s.mset(db, &pairs)));
+            for r in join_all(runs).await {
+                r??;
+            }
+            Ok(true)
+        })
+    }
+
+    fn group_pairs(&self, pairs: Vec<(Bytes, Bytes)>) -> Vec<(usize, Vec<(Bytes, Bytes)>)> {
+        let mut by_shard: Vec<(usize, Vec<(Bytes, Bytes)>)> = Vec::new();
+        for (k, v) in pairs {
+            let s = self.shard_of(&k);
+            match by_shard.iter_mut().find(|(x, _)| *x == s) {
+                Some((_, list)) => list.push((k, v)),
+                None => by_shard.push((s, vec![(k, v)])),
+            }
+        }
+        by_shard.sort_by_key(|(s, _)| *s);
+        by_shard
+    }
+
+    /// DEL across any shards, atomically; returns how many keys existed.
+    pub fn del<K: AsRef<[u8]>>(&self, keys: &[K]) -> Pending<usize> {
+        self.count_keys(owned(keys), |s, db, k| s.del(db, k))
+    }
+
+    /// EXISTS across any shards (a key named twice counts twice).
+    pub fn exists<K: AsRef<[u8]>>(&self, keys: &[K]) -> Pending<usize> {
+        self.count_keys(owned(keys), |s, db, k| s.exists(db, k))
+    }
+
+    fn count_keys(&self, keys: Vec<Bytes>, f: fn(&mut Shard, u8, &[Bytes]) -> usize) -> Pending<usize> {
+        let db = self.db;
+        let groups = self.group(&keys);
+        if let Some(shard) = groups.single() {
+            return self.call(shard, move |s| Ok(f(s, db, &keys)));
+        }
+        self.atomic(groups.shards(), move |txn| async move {
+            let runs = groups.by_shard.into_iter().map(|(shard, keys)| {
+                let keys: Vec<Bytes> = keys.into_iter().map(|(_, k)| k).collect();
+                txn.run(shard, move |s| f(s, db, &keys))
+            });
+            let mut total = 0;
+            for r in join_all(runs).await {
+                total += r?;
+            }
+            Ok(total)
+        })
+    }
+
+    /// RENAME `src` to `dst` (keeping the TTL), across shards atomically.
+    pub fn rename(&self, src: &[u8], dst: &[u8]) -> Pending<()> {
+        let p = self.move_key(src, dst, MoveMode::Rename);
+        Pending::from_future(async move { p.await.map(drop) })
+    }
+
+    /// RENAMENX: as RENAME, only if `dst` does not exist.
+    pub fn renamenx(&self, src: &[u8], dst: &[u8]) -> Pending<bool> {
+        self.move_key(src, dst, MoveMode::RenameNx)
+    }
+
+    /// COPY `src` to `dst` (same database), optionally replacing `dst`.
+    pub fn copy(&self, src: &[u8], dst: &[u8], replace: bool) -> Pending<bool> {
+        self.move_key(src, dst, MoveMode::Copy { replace })
+    }
+
+    fn move_key(&self, src: &[u8], dst: &[u8], mode: MoveMode) -> Pending<bool> {
+        let db = self.db;
+        let (src, dst) = (Bytes::copy_from_slice(src), Bytes::copy_from_slice(dst));
+        let (s_src, s_dst) = (self.shard_of(&src), self.shard_of(&dst));
+        if s_src == s_dst {
+            return self.call(s_src, move |s| match mode {
+                MoveMode::Rename => s.rename(db, &src, &dst).map(|()| true),
+                MoveMode::RenameNx => s.renamenx(db, &src, &dst),
+                MoveMode::Copy { replace } => s.copy(db, &src, db, &dst, replace),
+            });
+        }
+        self.atomic(vec![s_src, s_dst], move |txn| async move {
+            let k = src.clone();
+            let Some((value, expire)) = txn.run(s_src, move |s| s.dump(db, &k)).await? else {
+                return match mode {
+                    MoveMode::Copy { .. } => Ok(false),
+                    _ => Err(Error::NoSuchKey),
+                };
+            };
+            let replace = match mode {
+                MoveMode::Rename => true,
+                MoveMode::RenameNx => false,
+                MoveMode::Copy { replace } => replace,
+            };
+            // Write the destination first: if it fails (OOM), the source is
+            // untouched.
+            let stored = txn.run(s_dst, move |s| s.restore(db, &dst, value, expire, replace)).await??;
+            if stored && !matches!(mode, MoveMode::Copy { .. }) {
+                txn.run(s_src, move |s| s.del(db, &[src])).await?;
+            }
+            Ok(stored)
+        })
+    }
+
+    /// Number of keys in this handle's database, over all shards.
+    pub fn dbsize(&self) -> Pending<usize> {
+        let db = self.db;
+        let parts: Vec<_> = (0..self.shards()).map(|s| self.call(s, move |sh| Ok(sh.dbsize(db)))).collect();
+        Pending::from_future(async move {
+            let mut n = 0;
+            for p in parts {
+                n += p.await?;
+            }
+            Ok(n)
+        })
+    }
+
+    /// FLUSHDB on every shard, atomically.
+    pub fn flushdb(&self) -> Pending<()> {
+        let db = self.db;
+        self.atomic((0..self.shards()).collect(), move |txn| async move {
+            txn.run_all(move |s| s.flushdb(db)).await.map(drop)
+        })
+    }
+
+    /// FLUSHALL on every shard, atomically.
+    pub fn flushall(&self) -> Pending<()> {
+        self.atomic((0..self.shards()).collect(), |txn| async move { txn.run_all(|s| s.flushall()).await.map(drop) })
+    }
+}
+
+#[derive(Clone, Copy)]
+enum MoveMode {
+    Rename,
+    RenameNx,
+    Copy { replace: bool },
 }
