@@ -4,11 +4,54 @@
 //! `meta` word, queues, ghost entries) and, when the shard is over budget,
 //! names a victim slot. The shard removes the victim and reports it back
 //! through [`EvictionPolicy::on_remove`].
+//!
+//! Policies: `lru.rs` (Redis's sampled LRU with an eviction pool), `lfu.rs`
+//! (Redis's logarithmic LFU with decay), `random.rs`, `ttl.rs` (nearest
+//! expiry, exact) and `s3fifo.rs` (S3-FIFO). `victim` only sees the keyspace
+//! read-only, so state a policy must change at eviction time lives in the
+//! policy itself (queues, pool), never in `meta`.
 
 use rand::rngs::SmallRng;
 use rand::Rng;
 
 use crate::keyspace::Keyspace;
+
+#[cfg(test)]
+mod harness;
+mod lfu;
+mod lru;
+mod random;
+mod s3fifo;
+mod ttl;
+
+/// Which keys a sampling policy may pick: all of them, or only those with a
+/// TTL (the `volatile-*` policies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    AllKeys,
+    Volatile,
+}
+
+impl Scope {
+    /// One random candidate from the keys this scope may evict.
+    #[inline]
+    pub(crate) fn sample(self, keys: &KeyspaceView<'_>, rng: &mut SmallRng) -> Option<u32> {
+        match self {
+            Scope::AllKeys => keys.random_slot(rng),
+            Scope::Volatile => keys.random_volatile(rng),
+        }
+    }
+
+    /// Whether the key in `slot` may be evicted under this scope (it exists
+    /// and, for `Volatile`, still has a TTL).
+    #[inline]
+    pub(crate) fn allows(self, keys: &KeyspaceView<'_>, slot: u32) -> bool {
+        match self {
+            Scope::AllKeys => keys.meta(slot).is_some(),
+            Scope::Volatile => matches!(keys.expire(slot), Some(Some(_))),
+        }
+    }
+}
 
 /// Which keys a policy may evict, and how it picks them (Redis's
 /// `maxmemory-policy` names, plus `s3fifo`).
@@ -71,8 +114,25 @@ impl PolicyKind {
 
     /// Builds the policy, or `None` for `noeviction`.
     pub fn build(self) -> Option<Box<dyn EvictionPolicy>> {
-        let _ = self;
-        None
+        Some(match self {
+            PolicyKind::NoEviction => return None,
+            PolicyKind::AllKeysLru => Box::new(lru::Lru::new(Scope::AllKeys)),
+            PolicyKind::VolatileLru => Box::new(lru::Lru::new(Scope::Volatile)),
+            PolicyKind::AllKeysLfu => Box::new(lfu::Lfu::new(Scope::AllKeys)),
+            PolicyKind::VolatileLfu => Box::new(lfu::Lfu::new(Scope::Volatile)),
+            PolicyKind::AllKeysRandom => Box::new(random::Random::new(Scope::AllKeys)),
+            PolicyKind::VolatileRandom => Box::new(random::Random::new(Scope::Volatile)),
+            PolicyKind::VolatileTtl => Box::new(ttl::VolatileTtl),
+            PolicyKind::S3Fifo => Box::new(s3fifo::S3Fifo::new()),
+        })
+    }
+
+    /// True for the `volatile-*` policies, which only evict keys with a TTL.
+    pub fn is_volatile(self) -> bool {
+        matches!(
+            self,
+            PolicyKind::VolatileLru | PolicyKind::VolatileLfu | PolicyKind::VolatileRandom | PolicyKind::VolatileTtl
+        )
     }
 }
 
@@ -131,11 +191,29 @@ impl KeyspaceView<'_> {
     }
 
     /// A random slot among keys with a TTL.
+    ///
+    /// Uniform when keys with a TTL are a sizeable share of the keyspace
+    /// (random slots are probed for one); otherwise a random point in
+    /// (deadline, slot) order, which favours keys after gaps in that order
+    /// but never sticks to one key, even when all deadlines are equal.
     pub fn random_volatile(&self, rng: &mut SmallRng) -> Option<u32> {
         let first = self.ks.expires.first()?.0;
         let last = self.ks.expires.last()?.0;
-        let pivot = if last > first { rng.gen_range(first..=last) } else { first };
-        self.ks.expires.range((pivot, 0)..).next().or_else(|| self.ks.expires.first()).map(|&(_, s)| s)
+        if self.ks.expires.len() * 8 >= self.ks.len() {
+            for _ in 0..16 {
+                let s = self.random_slot(rng)?;
+                if self.ks.get(s).is_some_and(|it| it.expire().is_some()) {
+                    return Some(s);
+                }
+            }
+        }
+        // A random deadline, then a random slot among the keys sharing the
+        // first deadline at or after it.
+        let at = if last > first { rng.gen_range(first..=last) } else { first };
+        let &(deadline, lo) = self.ks.expires.range((at, 0)..).next()?;
+        let hi = self.ks.expires.range(..=(deadline, u32::MAX)).next_back().map_or(lo, |&(_, s)| s);
+        let pivot = if hi > lo { rng.gen_range(lo..=hi) } else { lo };
+        self.ks.expires.range((deadline, pivot)..).next().map(|&(_, s)| s)
     }
 
     /// The slot of the key that expires soonest.
