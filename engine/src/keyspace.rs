@@ -1,6 +1,6 @@
 //! A shard's storage: a slab of items indexed by a hashbrown table.
 //!
-//! * `slab: Vec<Option<Item>>` — one 8-byte thin pointer per slot (the niche
+//! * `slab` — chunks of `Option<Item>`: one 8-byte thin pointer per slot (the niche
 //!   of `NonNull` makes `Option<Item>` pointer-sized). Slots are stable while
 //!   a key lives, which gives eviction policies and `SCAN` cheap handles.
 //! * `index: HashTable<u32>` — maps the key hash to its slot; 4 bytes plus one
@@ -21,9 +21,64 @@ use crate::item::Item;
 /// bucket (4 B + 1 control byte) at the table's typical load.
 pub(crate) const KEY_OVERHEAD: usize = 8 + 8;
 
+/// Slots live in fixed chunks of 4096, so the slab grows without copying
+/// and without leaving freed copies behind (which would count in RSS).
+const CHUNK_BITS: u32 = 12;
+const CHUNK: usize = 1 << CHUNK_BITS;
+
+#[derive(Default)]
+struct Slab {
+    chunks: Vec<Box<[Option<Item>]>>,
+    len: usize,
+}
+
+impl Slab {
+    #[inline]
+    fn cell(&self, slot: u32) -> Option<&Option<Item>> {
+        if slot as usize >= self.len {
+            return None;
+        }
+        Some(&self.chunks[(slot >> CHUNK_BITS) as usize][slot as usize & (CHUNK - 1)])
+    }
+
+    #[inline]
+    fn cell_mut(&mut self, slot: u32) -> Option<&mut Option<Item>> {
+        if slot as usize >= self.len {
+            return None;
+        }
+        Some(&mut self.chunks[(slot >> CHUNK_BITS) as usize][slot as usize & (CHUNK - 1)])
+    }
+
+    #[inline]
+    fn item(&self, slot: u32) -> Option<&Item> {
+        self.cell(slot).and_then(Option::as_ref)
+    }
+
+    fn push(&mut self, item: Item) -> u32 {
+        if self.len == self.chunks.len() * CHUNK {
+            self.chunks.push((0..CHUNK).map(|_| None).collect());
+        }
+        let slot = self.len as u32;
+        self.len += 1;
+        if let Some(cell) = self.cell_mut(slot) {
+            *cell = Some(item);
+        }
+        slot
+    }
+
+    fn clear(&mut self) -> Vec<Box<[Option<Item>]>> {
+        self.len = 0;
+        std::mem::take(&mut self.chunks)
+    }
+
+    fn bytes(&self) -> usize {
+        self.chunks.len() * CHUNK * std::mem::size_of::<Option<Item>>()
+    }
+}
+
 pub(crate) struct Keyspace {
     index: HashTable<u32>,
-    slab: Vec<Option<Item>>,
+    slab: Slab,
     free: Vec<u32>,
     hasher: ahash::RandomState,
     pub(crate) expires: BTreeSet<(u64, u32)>,
@@ -35,7 +90,7 @@ impl Keyspace {
     pub(crate) fn new(databases: usize, seed: u64) -> Self {
         Keyspace {
             index: HashTable::new(),
-            slab: Vec::new(),
+            slab: Slab::default(),
             free: Vec::new(),
             hasher: ahash::RandomState::with_seeds(
                 seed,
@@ -64,19 +119,17 @@ impl Keyspace {
     pub(crate) fn find(&self, db: u8, key: &[u8]) -> Option<u32> {
         let hash = self.hash(db, key);
         let slab = &self.slab;
-        self.index
-            .find(hash, |&s| slab[s as usize].as_ref().is_some_and(|it| it.db() == db && it.key() == key))
-            .copied()
+        self.index.find(hash, |&s| slab.item(s).is_some_and(|it| it.db() == db && it.key() == key)).copied()
     }
 
     #[inline]
     pub(crate) fn get(&self, slot: u32) -> Option<&Item> {
-        self.slab.get(slot as usize).and_then(Option::as_ref)
+        self.slab.item(slot)
     }
 
     #[inline]
     pub(crate) fn get_mut(&mut self, slot: u32) -> Option<&mut Item> {
-        self.slab.get_mut(slot as usize).and_then(Option::as_mut)
+        self.slab.cell_mut(slot).and_then(Option::as_mut)
     }
 
     /// Inserts a new item; the caller guarantees its key is absent.
@@ -86,16 +139,15 @@ impl Keyspace {
         let expire = item.expire();
         let slot = match self.free.pop() {
             Some(s) => {
-                self.slab[s as usize] = Some(item);
+                if let Some(cell) = self.slab.cell_mut(s) {
+                    *cell = Some(item);
+                }
                 s
             }
-            None => {
-                self.slab.push(Some(item));
-                (self.slab.len() - 1) as u32
-            }
+            None => self.slab.push(item),
         };
         let Keyspace { index, slab, hasher, .. } = self;
-        index.insert_unique(hash, slot, |&s| match &slab[s as usize] {
+        index.insert_unique(hash, slot, |&s| match slab.item(s) {
             Some(it) => hasher.hash_one(it.key()).wrapping_add((it.db() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
             None => 0,
         });
@@ -109,7 +161,7 @@ impl Keyspace {
 
     /// Removes the item at `slot`.
     pub(crate) fn remove(&mut self, slot: u32) -> Option<Item> {
-        let item = self.slab.get_mut(slot as usize)?.take()?;
+        let item = self.slab.cell_mut(slot)?.take()?;
         let hash = self.hash(item.db(), item.key());
         if let Ok(entry) = self.index.find_entry(hash, |&s| s == slot) {
             entry.remove();
@@ -126,7 +178,7 @@ impl Keyspace {
     /// Replaces the item at `slot` through `f` (same key and db), keeping
     /// the expiry index in step.
     pub(crate) fn replace(&mut self, slot: u32, f: impl FnOnce(Item) -> Item) {
-        let Some(cell) = self.slab.get_mut(slot as usize) else { return };
+        let Some(cell) = self.slab.cell_mut(slot) else { return };
         let Some(old) = cell.take() else { return };
         let (db, old_exp) = (old.db(), old.expire());
         let new = f(old);
@@ -166,7 +218,7 @@ impl Keyspace {
 
     /// Slab length: slots are `0..slots()`, some vacant.
     pub(crate) fn slots(&self) -> usize {
-        self.slab.len()
+        self.slab.len
     }
 
     /// Removes every key of `db` (all databases when `None`), calling
@@ -179,15 +231,17 @@ impl Keyspace {
             self.free.clear();
             self.db_keys.iter_mut().for_each(|c| *c = 0);
             self.db_expires.iter_mut().for_each(|c| *c = 0);
-            for (slot, item) in self.slab.drain(..).enumerate() {
-                if let Some(it) = item {
-                    on_remove(slot as u32, &it);
-                    removed += 1;
+            for (c, chunk) in self.slab.clear().into_iter().enumerate() {
+                for (i, item) in chunk.into_vec().into_iter().enumerate() {
+                    if let Some(it) = item {
+                        on_remove((c * CHUNK + i) as u32, &it);
+                        removed += 1;
+                    }
                 }
             }
             return removed;
         }
-        for slot in 0..self.slab.len() as u32 {
+        for slot in 0..self.slab.len as u32 {
             if self.get(slot).is_some_and(|it| Some(it.db()) == db) {
                 if let Some(it) = self.remove(slot) {
                     on_remove(slot, &it);
@@ -200,6 +254,6 @@ impl Keyspace {
 
     /// Approximate bytes of the index and slab themselves.
     pub(crate) fn table_bytes(&self) -> usize {
-        self.index.allocation_size() + self.slab.capacity() * 8 + self.free.capacity() * 4
+        self.index.allocation_size() + self.slab.bytes() + self.free.capacity() * 4
     }
 }

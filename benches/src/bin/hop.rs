@@ -9,6 +9,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
+use coreshard_engine::runtime::IoPreference;
 use coreshard_engine::types::SetOptions;
 use coreshard_engine::Engine;
 
@@ -19,7 +20,8 @@ const ROUNDS: usize = 200_000;
 const BATCH: usize = 64;
 
 fn main() {
-    let engine = match Engine::builder().shards(2).pin_cores([0, 1]).build() {
+    let io = if std::env::args().any(|a| a == "--epoll") { IoPreference::Epoll } else { IoPreference::Auto };
+    let engine = match Engine::builder().shards(2).pin_cores([0, 1]).io(io).build() {
         Ok(e) => e,
         Err(e) => {
             eprintln!("engine: {e}");

@@ -11,13 +11,13 @@ use std::process::Command;
 
 use coreshard_benches::rss_bytes;
 use coreshard_engine::types::SetOptions;
-use coreshard_engine::Engine;
+use coreshard_engine::{Engine, Shard, ShardConfig};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const KEYS: usize = 1_000_000;
-const IMPLS: [&str; 4] = ["coreshard", "dashmap", "moka", "quick_cache"];
+const IMPLS: [&str; 5] = ["coreshard-shard", "coreshard-engine", "dashmap", "moka", "quick_cache"];
 
 fn key(i: usize) -> [u8; 16] {
     let mut k = *b"key:000000000000";
@@ -37,7 +37,19 @@ fn value(i: usize) -> [u8; 32] {
 
 fn measure(name: &str) -> Option<(f64, String)> {
     match name {
-        "coreshard" => {
+        "coreshard-shard" => {
+            // One shard on this thread: the storage itself.
+            let mut shard = Shard::new(0, ShardConfig::default());
+            let before = rss_bytes();
+            for i in 0..KEYS {
+                let _ = shard.set(0, &key(i), &value(i), SetOptions::default());
+            }
+            let after = rss_bytes();
+            let st = shard.stats();
+            let note = format!("keys={} engine-accounted={:.1}B/key", st.keys, st.used_bytes as f64 / st.keys as f64);
+            Some(((after - before) as f64 / KEYS as f64, note))
+        }
+        "coreshard-engine" => {
             let engine = Engine::builder().pin_cores([]).build().ok()?;
             let before = rss_bytes();
             let _ = engine.run_on_all(|ctx| async move {

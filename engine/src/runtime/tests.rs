@@ -94,7 +94,12 @@ fn transactions_are_isolated_across_shards() {
     let engine = Engine::builder().shards(2).build().unwrap();
     let h = engine.handle();
     for s in 0..2 {
-        h.call(s, |sh| Ok(put(sh, b"ctr", b"1000"))).wait().unwrap();
+        h.call(s, |sh| {
+            put(sh, b"ctr", b"1000");
+            Ok(())
+        })
+        .wait()
+        .unwrap();
     }
     let bad = Arc::new(AtomicUsize::new(0));
     let mut threads = Vec::new();
