@@ -544,6 +544,11 @@ mod ld {
     }
 
     impl LongDouble {
+        /// True unless infinite (NaN is never represented).
+        pub fn is_finite(&self) -> bool {
+            matches!(self.0, Repr::Finite { .. })
+        }
+
         /// Zero.
         pub const ZERO: LongDouble = LongDouble(Repr::Finite { neg: false, mant: 0, exp: 0 });
 
