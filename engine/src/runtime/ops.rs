@@ -16,7 +16,7 @@ use futures_util::future::join_all;
 
 use crate::error::{Error, Result};
 use crate::shard::Shard;
-use crate::types::{ExpireOptions, Set, SetOptions, SetResult};
+use crate::types::{ExpireOptions, ListSide, Set, SetOptions, SetResult};
 use crate::value::Kind;
 
 use super::ctx::Txn;
@@ -141,9 +141,10 @@ impl Handle {
                 .await??;
             let Some(present) = present else { return Ok(false) };
             let k = dst.clone();
+            // Checked before removing from `src`, so the add cannot fail after.
             txn.run(s_dst, move |s| match s.kind_of(db, &k) {
                 Some(kind) if kind != Kind::Set => Err(Error::WrongType),
-                _ => Ok(()),
+                _ => s.make_room(),
             })
             .await??;
             if !present {
@@ -480,4 +481,45 @@ enum MoveMode {
     Rename,
     RenameNx,
     Copy { replace: bool },
+}
+
+/// List operations.
+impl Handle {
+    /// LMOVE: pops from `from` side of `src`, pushes to `to` side of `dst`,
+    /// atomically across shards. `None` when `src` is missing.
+    pub fn lmove(&self, src: &[u8], dst: &[u8], from: ListSide, to: ListSide) -> Pending<Option<Bytes>> {
+        let db = self.db;
+        let (src, dst) = (Bytes::copy_from_slice(src), Bytes::copy_from_slice(dst));
+        let (s_src, s_dst) = (self.shard_of(&src), self.shard_of(&dst));
+        if s_src == s_dst {
+            return self.call(s_src, move |s| s.lmove(db, &src, &dst, from, to));
+        }
+        self.atomic(vec![s_src, s_dst], move |txn| async move {
+            let k = src.clone();
+            let src_kind = txn.run(s_src, move |s| s.kind_of(db, &k)).await?;
+            match src_kind {
+                None => return Ok(None),
+                Some(Kind::List) => {}
+                Some(_) => return Err(Error::WrongType),
+            }
+            // Type and memory checks on the destination before popping, so the
+            // push below cannot fail with the element already removed.
+            let k = dst.clone();
+            txn.run(s_dst, move |s| match s.kind_of(db, &k) {
+                Some(kind) if kind != Kind::List => Err(Error::WrongType),
+                _ => s.make_room(),
+            })
+            .await??;
+            let k = src.clone();
+            let Some(v) = txn.run(s_src, move |s| s.list_pop_one(db, &k, from)).await?? else { return Ok(None) };
+            let moved = v.clone();
+            txn.run(s_dst, move |s| s.list_push_one(db, &dst, to, moved)).await??;
+            Ok(Some(v))
+        })
+    }
+
+    /// RPOPLPUSH: LMOVE from the tail of `src` to the head of `dst`.
+    pub fn rpoplpush(&self, src: &[u8], dst: &[u8]) -> Pending<Option<Bytes>> {
+        self.lmove(src, dst, ListSide::Right, ListSide::Left)
+    }
 }
