@@ -21,7 +21,18 @@ const BATCH: usize = 64;
 
 fn main() {
     let io = if std::env::args().any(|a| a == "--epoll") { IoPreference::Epoll } else { IoPreference::Auto };
-    let engine = match Engine::builder().shards(2).pin_cores([0, 1]).io(io).build() {
+    let spin_us: u64 = std::env::args()
+        .skip_while(|a| a != "--spin-us")
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(coreshard_engine::runtime::DEFAULT_SPIN.as_micros() as u64);
+    let engine = match Engine::builder()
+        .shards(2)
+        .pin_cores([0, 1])
+        .io(io)
+        .spin(std::time::Duration::from_micros(spin_us))
+        .build()
+    {
         Ok(e) => e,
         Err(e) => {
             eprintln!("engine: {e}");

@@ -4,15 +4,14 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
-use std::time::Duration;
+use std::task::{Poll, Waker};
+use std::time::{Duration, Instant};
 
 use crate::shard::Shard;
 
-use super::mesh::{Job, Message, TxId};
+use super::mesh::{Job, Message, ReplyTo, TxId};
 use super::Shared;
 
 /// Active expiry runs this often (Redis's default `hz 10`) ...
@@ -27,7 +26,7 @@ const DRAIN_BATCH: usize = 256;
 #[derive(Default)]
 struct LockState {
     holder: Option<TxId>,
-    waiters: VecDeque<(TxId, oneshot::Sender<()>)>,
+    waiters: VecDeque<(TxId, ReplyTo<()>)>,
     deferred: VecDeque<Job>,
 }
 
@@ -39,6 +38,7 @@ pub(crate) struct ShardCore {
     lock: RefCell<LockState>,
     unlock_waiters: RefCell<Vec<Waker>>,
     rr: Cell<usize>,
+    spin_until: Cell<Option<Instant>>,
 }
 
 impl ShardCore {
@@ -50,7 +50,15 @@ impl ShardCore {
             lock: RefCell::new(LockState::default()),
             unlock_waiters: RefCell::new(Vec::new()),
             rr: Cell::new(0),
+            spin_until: Cell::new(None),
         })
+    }
+
+    /// Keeps the loop polling for a while, e.g. after sending a request
+    /// whose reply will come back soon.
+    #[inline]
+    pub(crate) fn stay_awake(&self) {
+        self.spin_until.set(Some(Instant::now() + self.shared.spin));
     }
 
     /// Whether a cross-shard transaction currently holds this shard.
@@ -107,7 +115,8 @@ impl ShardCore {
                 let mut lock = self.lock.borrow_mut();
                 if lock.holder.is_none() && lock.waiters.is_empty() {
                     lock.holder = Some(tx);
-                    let _ = grant.send(());
+                    drop(lock);
+                    grant.send(());
                 } else {
                     lock.waiters.push_back((tx, grant));
                 }
@@ -117,6 +126,7 @@ impl ShardCore {
                 self.run(job);
             }
             Message::Unlock { tx } => self.unlock(tx),
+            Message::Reply(complete) => complete(),
         }
     }
 
@@ -157,13 +167,17 @@ impl ShardCore {
     }
 
     fn grant_next(&self) {
-        let mut lock = self.lock.borrow_mut();
-        while lock.holder.is_none() {
-            let Some((tx, grant)) = lock.waiters.pop_front() else { break };
-            if grant.send(()).is_ok() {
-                lock.holder = Some(tx);
+        let next = {
+            let mut lock = self.lock.borrow_mut();
+            if lock.holder.is_some() {
+                return;
             }
-        }
+            let Some((tx, grant)) = lock.waiters.pop_front() else { return };
+            lock.holder = Some(tx);
+            grant
+        };
+        // A coordinator that gave up meanwhile sends Unlock, which releases.
+        next.send(());
     }
 
     /// The shard's event loop: drains the mesh until shutdown.
@@ -187,7 +201,16 @@ impl ShardCore {
             }
             if n == DRAIN_BATCH {
                 yield_now().await;
+            } else if n > 0 || self.spin_until.get().is_some_and(|t| Instant::now() < t) {
+                // Stay awake a little after activity: the next message (often
+                // the reply to a hop) usually arrives within microseconds,
+                // and a wake-up from sleep costs far more than this poll.
+                if n > 0 {
+                    self.stay_awake();
+                }
+                yield_now().await;
             } else {
+                self.spin_until.set(None);
                 poll_fn(|cx| {
                     if self.shared.is_shutting_down() || self.grantable() {
                         return Poll::Ready(());
@@ -219,19 +242,21 @@ impl ShardCore {
     }
 }
 
-/// Yields once to the executor so other local tasks can run.
+/// Yields once to the executor, behind every task that is ready now.
+///
+/// monoio re-queues a task that wakes itself while being polled at the
+/// *front* of its run queue, which would let a polling loop starve the other
+/// tasks. Waking from a freshly spawned task instead puts this one at the
+/// back.
 pub(crate) fn yield_now() -> impl Future<Output = ()> {
-    struct YieldNow(bool);
-    impl Future for YieldNow {
-        type Output = ();
-        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-            if self.0 {
-                return Poll::Ready(());
-            }
-            self.0 = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
+    let mut yielded = false;
+    poll_fn(move |cx| {
+        if yielded {
+            return Poll::Ready(());
         }
-    }
-    YieldNow(false)
+        yielded = true;
+        let waker = cx.waker().clone();
+        drop(monoio::spawn(async move { waker.wake() }));
+        Poll::Pending
+    })
 }

@@ -9,7 +9,7 @@ use crate::shard::Shard;
 
 use super::core::{yield_now, ShardCore};
 use super::handle::Handle;
-use super::mesh::{next_tx, Message, TxId};
+use super::mesh::{next_tx, Message, ReplyTo, TxId};
 
 /// Access to the shard that owns the current thread, and a way to reach the
 /// others. Handed to tasks started with [`Engine::spawn_on`] and
@@ -80,8 +80,8 @@ impl ShardCtx {
         if shard == self.core.id {
             return Ok(self.with(f).await);
         }
-        let (tx, rx) = oneshot::channel();
-        self.send(shard, Message::Run(Box::new(move |s| drop(tx.send(f(s)))))).await?;
+        let (reply, rx) = ReplyTo::channel(&self.core.shared, self.core.id);
+        self.send(shard, Message::Run(Box::new(move |s| reply.send(f(s))))).await?;
         rx.await.map_err(|_| Error::ShardStopped(shard))
     }
 
@@ -93,7 +93,10 @@ impl ShardCtx {
                 return Err(Error::ShardStopped(shard));
             }
             match inbox.try_push_from(self.core.id, msg) {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    self.core.stay_awake();
+                    return Ok(());
+                }
                 Err(back) => {
                     msg = back;
                     yield_now().await;
@@ -113,7 +116,7 @@ impl ShardCtx {
         shards.dedup();
         let mut txn = Txn { ctx: self.clone(), id: next_tx(), shards: Vec::with_capacity(shards.len()), done: false };
         for s in shards {
-            let (grant, granted) = oneshot::channel();
+            let (grant, granted) = ReplyTo::channel(&self.core.shared, self.core.id);
             // Record before sending, so dropping `txn` mid-way releases it.
             txn.shards.push(s);
             if s == self.core.id {
@@ -154,8 +157,8 @@ impl Txn {
         if shard == self.ctx.core.id {
             return self.ctx.core.run(f).ok_or(Error::ShardStopped(shard));
         }
-        let (tx, rx) = oneshot::channel();
-        let job = Box::new(move |s: &mut Shard| drop(tx.send(f(s))));
+        let (reply, rx) = ReplyTo::channel(&self.ctx.core.shared, self.ctx.core.id);
+        let job = Box::new(move |s: &mut Shard| reply.send(f(s)));
         self.ctx.send(shard, Message::TxRun { tx: self.id, job }).await?;
         rx.await.map_err(|_| Error::ShardStopped(shard))
     }
@@ -175,9 +178,9 @@ impl Txn {
                 pending.push(None);
                 continue;
             }
-            let (tx, rx) = oneshot::channel();
+            let (reply, rx) = ReplyTo::channel(&self.ctx.core.shared, self.ctx.core.id);
             let g = f.clone();
-            let job = Box::new(move |sh: &mut Shard| drop(tx.send(g(sh))));
+            let job = Box::new(move |sh: &mut Shard| reply.send(g(sh)));
             self.ctx.send(s, Message::TxRun { tx: self.id, job }).await?;
             pending.push(Some((s, rx)));
         }

@@ -62,7 +62,22 @@ impl<R> Pending<R> {
     /// `.await` there.
     pub fn wait(self) -> Result<R> {
         match self.inner {
-            PendingInner::Wait { rx, shard } => rx.recv().unwrap_or(Err(Error::ShardStopped(shard))),
+            PendingInner::Wait { rx, shard } => {
+                // Poll briefly before sleeping: most replies arrive within
+                // microseconds, and a wake-up from sleep costs far more.
+                let start = std::time::Instant::now();
+                loop {
+                    match rx.try_recv() {
+                        Ok(r) => return r,
+                        Err(oneshot::TryRecvError::Disconnected) => return Err(Error::ShardStopped(shard)),
+                        Err(oneshot::TryRecvError::Empty) if start.elapsed() < super::DEFAULT_SPIN => {
+                            std::hint::spin_loop()
+                        }
+                        Err(oneshot::TryRecvError::Empty) => break,
+                    }
+                }
+                rx.recv().unwrap_or(Err(Error::ShardStopped(shard)))
+            }
             PendingInner::Ready(r) => r.unwrap_or(Err(Error::ShardStopped(0))),
             PendingInner::Future(f) => block_on(f),
         }

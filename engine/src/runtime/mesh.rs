@@ -6,7 +6,9 @@
 //! the receiver only if it is parked: a busy receiver drains its queues
 //! without any wake-up cost, and many sends between two polls cost one wake.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crossbeam_queue::{ArrayQueue, SegQueue};
@@ -15,6 +17,7 @@ use futures_util::task::AtomicWaker;
 use crate::shard::Shard;
 
 use super::core::ShardCore;
+use super::Shared;
 
 /// Capacity of each shard-to-shard queue.
 pub(crate) const MESH_CAPACITY: usize = 1024;
@@ -40,11 +43,64 @@ pub(crate) enum Message {
     /// Run with access to the shard thread (e.g. spawn a task); never deferred.
     Core(CoreJob),
     /// Take the shard's exclusive lock for `tx`; `grant` fires when held.
-    Lock { tx: TxId, grant: oneshot::Sender<()> },
+    Lock { tx: TxId, grant: ReplyTo<()> },
     /// Run a job as part of `tx`, which holds the lock.
     TxRun { tx: TxId, job: Job },
     /// Release the lock held by `tx`.
     Unlock { tx: TxId },
+    /// Complete a reply on this (the waiting task's) thread.
+    Reply(Box<dyn FnOnce() + Send>),
+}
+
+thread_local! {
+    static CURRENT_SHARD: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+/// Marks the current thread as shard `id`'s thread.
+pub(crate) fn set_current_shard(id: usize) {
+    CURRENT_SHARD.with(|c| c.set(Some(id)));
+}
+
+/// Where to deliver the result of work done for a task on another shard.
+///
+/// The reply travels back over the mesh and is completed on the waiting
+/// task's own thread, so the task is woken locally. Waking a task of another
+/// thread directly would need a cross-core wake-up, which costs tens of
+/// microseconds when that core sleeps, and which the waiting runtime only
+/// notices when it parks.
+pub(crate) struct ReplyTo<T> {
+    shared: Arc<Shared>,
+    to: usize,
+    tx: oneshot::Sender<T>,
+}
+
+impl<T: Send + 'static> ReplyTo<T> {
+    /// A reply slot for a task on shard `to`, and the receiver it awaits.
+    pub(crate) fn channel(shared: &Arc<Shared>, to: usize) -> (ReplyTo<T>, oneshot::Receiver<T>) {
+        let (tx, rx) = oneshot::channel();
+        (ReplyTo { shared: shared.clone(), to, tx }, rx)
+    }
+
+    pub(crate) fn send(self, value: T) {
+        let ReplyTo { shared, to, tx } = self;
+        let from = CURRENT_SHARD.with(Cell::get);
+        if from == Some(to) {
+            let _ = tx.send(value);
+            return;
+        }
+        let Some(inbox) = shared.inboxes.get(to) else { return };
+        let msg = Message::Reply(Box::new(move || {
+            let _ = tx.send(value);
+        }));
+        match from {
+            Some(from) => {
+                if let Err(msg) = inbox.try_push_from(from, msg) {
+                    inbox.push_external(msg);
+                }
+            }
+            None => inbox.push_external(msg),
+        }
+    }
 }
 
 /// Wakes a parked shard loop; coalesces wake-ups.

@@ -14,6 +14,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use crate::clock::Clock;
 use crate::error::Result;
@@ -90,6 +91,8 @@ pub(crate) struct Shared {
     pub(crate) router: Router,
     pub(crate) inboxes: Vec<Inbox>,
     shutdown: AtomicBool,
+    /// How long an idle loop keeps polling before it sleeps.
+    pub(crate) spin: Duration,
 }
 
 impl Shared {
@@ -98,6 +101,9 @@ impl Shared {
         self.shutdown.load(Ordering::Acquire)
     }
 }
+
+/// Default polling time of an idle loop before it sleeps.
+pub const DEFAULT_SPIN: Duration = Duration::from_micros(50);
 
 type SinkFactory = Box<dyn Fn(usize) -> Option<Box<dyn MutationSink>> + Send>;
 
@@ -109,6 +115,7 @@ pub struct EngineBuilder {
     config: ShardConfig,
     sinks: Option<SinkFactory>,
     thread_name: String,
+    spin: Duration,
 }
 
 impl Default for EngineBuilder {
@@ -120,6 +127,7 @@ impl Default for EngineBuilder {
             config: ShardConfig::default(),
             sinks: None,
             thread_name: "coreshard".into(),
+            spin: DEFAULT_SPIN,
         }
     }
 }
@@ -181,6 +189,14 @@ impl EngineBuilder {
         self
     }
 
+    /// How long a shard's loop keeps polling after its last message before
+    /// it sleeps (default 50 µs). Polling catches the replies of hops and the
+    /// next requests without a cross-core wake-up; zero sleeps at once.
+    pub fn spin(mut self, d: Duration) -> Self {
+        self.spin = d;
+        self
+    }
+
     /// Prefix of the shard threads' names.
     pub fn thread_name(mut self, name: impl Into<String>) -> Self {
         self.thread_name = name.into();
@@ -195,6 +211,7 @@ impl EngineBuilder {
             inboxes: (0..n).map(|_| Inbox::new(n)).collect(),
             router,
             shutdown: AtomicBool::new(false),
+            spin: self.spin,
         });
         let cores = core_affinity::get_core_ids().unwrap_or_default();
         let mut threads = Vec::with_capacity(n);
@@ -278,6 +295,7 @@ fn shard_thread(
             tracing::warn!(shard = id, core = core.id, "could not pin shard thread");
         }
     }
+    mesh::set_current_shard(id);
     let mut shard = Shard::new(id, config);
     if let Some(sink) = sink {
         shard.subscribe(sink);
