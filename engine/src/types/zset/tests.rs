@@ -568,6 +568,25 @@ fn combine_aggregates_in_size_order() {
     let r = ZSet::combine(&inputs, SetOp::Union, Aggregate::Min);
     assert_eq!(r.len(), 3);
     assert_eq!(r.score(b"m"), Some(0.0));
+    // Inputs are visited smallest first (checked against redis-server):
+    // with MIN, 0 × inf from the first input counts as 0, later NaN
+    // products are ignored, so the visiting order shows in the result.
+    let a = z(&[(f64::INFINITY, "x"), (1.0, "y")]);
+    let b5 = z(&[(5.0, "x")]);
+    let c = z(&[(f64::NEG_INFINITY, "x"), (1.0, "p"), (2.0, "q"), (3.0, "r")]);
+    let r = ZSet::combine(
+        &[(Some(ZSetInput::ZSet(&a)), 0.0), (Some(ZSetInput::ZSet(&b5)), 1.0)],
+        SetOp::Inter,
+        Aggregate::Min,
+    );
+    assert_eq!(r.score(b"x"), Some(5.0));
+    // ZUNION 3 c a b: 5 + inf + -inf is NaN, hence 0 (c first would give 5).
+    let r = ZSet::combine(
+        &[(Some(ZSetInput::ZSet(&c)), 1.0), (Some(ZSetInput::ZSet(&a)), 1.0), (Some(ZSetInput::ZSet(&b5)), 1.0)],
+        SetOp::Union,
+        Aggregate::Sum,
+    );
+    assert_eq!(r.score(b"x"), Some(0.0));
     // Diff ignores weights.
     let r = ZSet::combine(&inputs, SetOp::Diff, Aggregate::Sum);
     assert_eq!(r.iter().map(|(m, s)| (m.clone(), s)).collect::<Vec<_>>(), vec![(b("p"), 1.0), (b("q"), 1.0)]);
