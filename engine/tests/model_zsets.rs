@@ -123,7 +123,7 @@ enum Op {
         count: usize,
         pattern: Option<&'static str>,
     },
-    SetOp {
+    Combine {
         op: u8,
         dst: Option<usize>,
         keys: Vec<usize>,
@@ -192,7 +192,7 @@ fn op() -> impl Strategy<Value = Op> {
         )
             .prop_map(|(op, dst, keys, w, ws, agg)| {
                 let weights = w.then(|| ws[..keys.len()].to_vec());
-                Op::SetOp { op, dst, keys, weights, agg }
+                Op::Combine { op, dst, keys, weights, agg }
             }),
         1 => (prop::collection::vec(key.clone(), 1..4), 0usize..3).prop_map(|(keys, limit)| Op::InterCard { keys, limit }),
         1 => (key, prop::option::of(-4i64..6)).prop_map(|(key, count)| Op::Rand { key, count }),
@@ -622,7 +622,7 @@ fn apply(shard: &mut Shard, model: &mut Model, op: &Op) -> Result<(), TestCaseEr
                 .unwrap_or_default();
             prop_assert_eq!(seen, want);
         }
-        Op::SetOp { op, dst, keys, weights, agg } => {
+        Op::Combine { op, dst, keys, weights, agg } => {
             let op = [SetOp::Union, SetOp::Inter, SetOp::Diff][op as usize];
             let agg = [Aggregate::Sum, Aggregate::Min, Aggregate::Max][agg as usize];
             let ks: Vec<Bytes> = keys.iter().map(|&k| Bytes::from_static(KEYS[k].as_bytes())).collect();

@@ -194,19 +194,19 @@ impl ZSet {
 
     /// Members with their scores in ascending (score, member) order; the
     /// iterator is double-ended, so `.rev()` gives descending order.
-    pub fn iter(&self) -> Iter<'_> {
-        Iter { set: self, front: self.nodes[HEAD as usize].next, back: self.tail, remaining: self.len }
+    pub fn iter(&self) -> ZSetIter<'_> {
+        ZSetIter { set: self, front: self.nodes[HEAD as usize].next, back: self.tail, remaining: self.len }
     }
 
     /// Members at ranks `start..end` (0-based, ascending; clamped to the set).
-    pub fn range_iter(&self, start: usize, end: usize) -> Iter<'_> {
+    pub fn range_iter(&self, start: usize, end: usize) -> ZSetIter<'_> {
         let end = end.min(self.len);
         if start >= end {
-            return Iter { set: self, front: NIL, back: NIL, remaining: 0 };
+            return ZSetIter { set: self, front: NIL, back: NIL, remaining: 0 };
         }
         let front = self.node_by_rank(start + 1);
         let back = if end - start == 1 { front } else { self.node_by_rank(end) };
-        Iter { set: self, front, back, remaining: end - start }
+        ZSetIter { set: self, front, back, remaining: end - start }
     }
 
     /// The score of `member`, if present.
@@ -741,14 +741,14 @@ impl ZSet {
 }
 
 /// Iterator over a [`ZSet`]'s members and scores in order.
-pub struct Iter<'a> {
+pub struct ZSetIter<'a> {
     set: &'a ZSet,
     front: u32,
     back: u32,
     remaining: usize,
 }
 
-impl<'a> Iterator for Iter<'a> {
+impl<'a> Iterator for ZSetIter<'a> {
     type Item = (&'a Bytes, f64);
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -766,7 +766,7 @@ impl<'a> Iterator for Iter<'a> {
     }
 }
 
-impl DoubleEndedIterator for Iter<'_> {
+impl DoubleEndedIterator for ZSetIter<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
         if self.remaining == 0 {
             return None;
@@ -778,7 +778,7 @@ impl DoubleEndedIterator for Iter<'_> {
     }
 }
 
-impl ExactSizeIterator for Iter<'_> {}
+impl ExactSizeIterator for ZSetIter<'_> {}
 
 #[cfg(test)]
 mod tests {

@@ -12,7 +12,7 @@ use bytes::Bytes;
 
 pub use self::bounds::{format_score, parse_score, parse_weight, write_score, LexBound, ScoreBound};
 pub use self::combine::{Aggregate, SetOp, ZSetInput, ZSetOperand};
-pub use self::index::{Iter, ZSet};
+pub use self::index::{ZSet, ZSetIter};
 
 use crate::error::{Error, Result};
 use crate::shard::Shard;
@@ -104,8 +104,8 @@ pub enum ZRangeBy {
     },
 }
 
-/// A full ZRANGE request: ZRANGE, ZREVRANGE, Z[REV]RANGEBYSCORE,
-/// Z[REV]RANGEBYLEX and ZRANGESTORE all map onto it.
+/// A full ZRANGE request: ZRANGE, ZREVRANGE, `Z[REV]RANGEBYSCORE`,
+/// `Z[REV]RANGEBYLEX` and ZRANGESTORE all map onto it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ZRange {
     /// The selection.
@@ -183,7 +183,7 @@ impl ZSet {
     }
 
     /// The members and scores `range` selects, in the order it asks for.
-    pub fn range(&self, range: &ZRange) -> Vec<(Bytes, f64)> {
+    pub fn range(&self, range: &ZRange) -> ScoredMembers {
         let (lo, hi) = self.select(range);
         let it = self.range_iter(lo, hi).map(|(m, s)| (m.clone(), s));
         if range.rev {
@@ -446,7 +446,7 @@ impl Shard {
 
     // ----- commands ---------------------------------------------------------
 
-    /// ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...].
+    /// `ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]`.
     ///
     /// Errors, in Redis's order: no pairs → syntax error; NX with XX; NX/GT/LT
     /// combined; INCR with several pairs; a NaN score; WRONGTYPE; and with
@@ -547,10 +547,10 @@ impl Shard {
         Ok(self.zread(db, key)?.and_then(|z| z.rank(member).map(|r| z.len() - 1 - r)))
     }
 
-    /// ZRANGE in every form (and ZREVRANGE, Z[REV]RANGEBYSCORE,
-    /// Z[REV]RANGEBYLEX): members with scores, in the requested order.
+    /// ZRANGE in every form (and ZREVRANGE, `Z[REV]RANGEBYSCORE`,
+    /// `Z[REV]RANGEBYLEX`): members with scores, in the requested order.
     /// WITHSCORES only changes the reply, so scores are always returned.
-    pub fn zrange(&mut self, db: u8, key: &[u8], range: &ZRange) -> Result<Vec<(Bytes, f64)>> {
+    pub fn zrange(&mut self, db: u8, key: &[u8], range: &ZRange) -> Result<ScoredMembers> {
         Ok(self.zread(db, key)?.map_or_else(Vec::new, |z| z.range(range)))
     }
 
@@ -563,16 +563,16 @@ impl Shard {
         Ok(self.zput(db, dst, z))
     }
 
-    /// ZPOPMIN key [count]: removes and returns up to `count` lowest members
+    /// `ZPOPMIN key [count]`: removes and returns up to `count` lowest members
     /// (one when `None`). A negative count fails with "ERR value is out of
     /// range, must be positive" before the key is looked at (Redis gives
     /// the same error for a count that is not an integer at all).
-    pub fn zpopmin(&mut self, db: u8, key: &[u8], count: Option<i64>) -> Result<Vec<(Bytes, f64)>> {
+    pub fn zpopmin(&mut self, db: u8, key: &[u8], count: Option<i64>) -> Result<ScoredMembers> {
         self.zpop(db, key, count, false)
     }
 
-    /// ZPOPMAX key [count]: as [`zpopmin`](Self::zpopmin), highest first.
-    pub fn zpopmax(&mut self, db: u8, key: &[u8], count: Option<i64>) -> Result<Vec<(Bytes, f64)>> {
+    /// `ZPOPMAX key [count]`: as [`zpopmin`](Self::zpopmin), highest first.
+    pub fn zpopmax(&mut self, db: u8, key: &[u8], count: Option<i64>) -> Result<ScoredMembers> {
         self.zpop(db, key, count, true)
     }
 
@@ -589,7 +589,7 @@ impl Shard {
         Ok(None)
     }
 
-    /// ZRANDMEMBER key [count]: calls `f` with each picked member and its
+    /// `ZRANDMEMBER key [count]`: calls `f` with each picked member and its
     /// score and returns how many were picked. Without a count, one member
     /// (none for a missing key). A positive count picks that many distinct
     /// members (all of them, in order, when it reaches the size); a negative
@@ -695,7 +695,7 @@ impl Shard {
         cursor: u64,
         pattern: Option<&[u8]>,
         count: usize,
-    ) -> Result<(u64, Vec<(Bytes, f64)>)> {
+    ) -> Result<(u64, ScoredMembers)> {
         let Some(z) = self.zread(db, key)? else { return Ok((0, Vec::new())) };
         let mut out = Vec::new();
         let next = z.scan(cursor, count, |m, s| {

@@ -1,11 +1,13 @@
 //! Differential test against a real redis-server (ignored by default):
-//! random Z* commands are sent both to Redis, over a unix socket named by
-//! `COREshard_REDIS_SOCK`-style env var `ZSET_DIFF_SOCK`, and to a `Shard`
-//! through a tiny argument parser standing in for the server, and every
-//! reply must match byte for byte.
+//! random Z* commands go both to Redis, over the unix socket named by
+//! `ZSET_DIFF_SOCK`, and to a `Shard` through a small argument parser
+//! standing in for the server; every reply must match byte for byte.
 //!
-//! Run: `redis-server --port 0 --unixsocket /tmp/x.sock --save '' --daemonize yes`
+//! Run `redis-server --port 0 --unixsocket /tmp/x.sock --save '' --daemonize yes`,
 //! then `ZSET_DIFF_SOCK=/tmp/x.sock cargo test -p coreshard-engine redis_diff -- --ignored`.
+//! `ZSET_DIFF_SEEDS=n` sets the number of 300-command sequences (default
+//! 200); `ZSET_DIFF_BIG=1` uses sets large enough for Redis's skiplist
+//! encoding.
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
