@@ -214,3 +214,30 @@ fn calls_after_shutdown_fail_instead_of_hanging() {
     assert!(matches!(h.get(b"k").wait(), Err(Error::ShardStopped(_))));
     assert!(h.mset(&[("a", "1"), ("b", "2"), ("c", "3")]).wait().is_err());
 }
+
+#[test]
+fn cross_shard_zset_algebra_matches_the_single_shard_result() {
+    use coreshard_engine::types::{Aggregate, ZAddOptions};
+    let engine = Engine::builder().shards(2).build().unwrap();
+    let h = engine.handle();
+    let (a, b) = split_pair(&h, "z");
+    let (out, _) = split_pair(&h, "zout");
+    for (key, pairs) in [(&a, vec![(1.0, "x"), (2.0, "y")]), (&b, vec![(10.0, "y"), (20.0, "z")])] {
+        let k = key.clone();
+        let pairs: Vec<(f64, Bytes)> = pairs.into_iter().map(|(s, m)| (s, Bytes::from(m))).collect();
+        h.call_key(key, move |s| s.zadd(0, &k, ZAddOptions::default(), &pairs)).wait().unwrap();
+    }
+    let n = h.zunionstore(&out, &[&a, &b], Some(vec![1.0, 2.0]), Aggregate::Sum).wait().unwrap();
+    assert_eq!(n, 3);
+    let k = out.clone();
+    let stored = h.call_key(&out, move |s| s.zscore(0, &k, b"y")).wait().unwrap();
+    assert_eq!(stored, Some(22.0));
+    let inter = h.zinter(&[&a, &b], None, Aggregate::Max).wait().unwrap();
+    assert_eq!(inter.iter().map(|(m, s)| (m.clone(), s)).collect::<Vec<_>>(), vec![(Bytes::from("y"), 10.0)]);
+    assert_eq!(h.zdiff(&[&a, &b]).wait().unwrap().len(), 1);
+    assert_eq!(h.zunionstore(&out, &[&a, &b], Some(vec![1.0]), Aggregate::Sum).wait(), Err(Error::Syntax));
+    h.set(&b, "str").wait().unwrap();
+    assert_eq!(h.zinterstore(&out, &[&a, &b], None, Aggregate::Sum).wait(), Err(Error::WrongType));
+    let k = out.clone();
+    assert_eq!(h.call_key(&out, move |s| s.zcard(0, &k)).wait().unwrap(), 3, "a failed STORE leaves dst alone");
+}

@@ -16,7 +16,7 @@ use futures_util::future::join_all;
 
 use crate::error::{Error, Result};
 use crate::shard::Shard;
-use crate::types::{ExpireOptions, ListSide, Set, SetOptions, SetResult};
+use crate::types::{Aggregate, ExpireOptions, ListSide, Set, SetOp, SetOptions, SetResult, ZSet, ZSetOperand};
 use crate::value::Kind;
 
 use super::ctx::Txn;
@@ -98,13 +98,6 @@ where
         }
     }
     Ok(out.into_iter().flatten().collect())
-}
-
-#[derive(Clone, Copy)]
-enum SetOp {
-    Inter,
-    Union,
-    Diff,
 }
 
 fn combine_sets(op: SetOp, sets: &[Option<Set>]) -> Set {
@@ -522,4 +515,123 @@ impl Handle {
     pub fn rpoplpush(&self, src: &[u8], dst: &[u8]) -> Pending<Option<Bytes>> {
         self.lmove(src, dst, ListSide::Right, ListSide::Left)
     }
+}
+
+/// Sorted-set operations.
+impl Handle {
+    fn zset_algebra(
+        &self,
+        op: SetOp,
+        dst: Option<Bytes>,
+        keys: Vec<Bytes>,
+        weights: Option<Vec<f64>>,
+        aggregate: Aggregate,
+    ) -> Pending<ZSetAlgebra> {
+        let db = self.db;
+        let mut all = keys.clone();
+        all.extend(dst.clone());
+        let groups = self.group(&all);
+        if keys.is_empty() || groups.single().is_some() {
+            let shard = groups.single().unwrap_or(0);
+            return self.call(shard, move |s| {
+                let w = weights.as_deref();
+                Ok(match (dst, op) {
+                    (Some(d), SetOp::Union) => ZSetAlgebra::Stored(s.zunionstore(db, &d, &keys, w, aggregate)?),
+                    (Some(d), SetOp::Inter) => ZSetAlgebra::Stored(s.zinterstore(db, &d, &keys, w, aggregate)?),
+                    (Some(d), SetOp::Diff) => ZSetAlgebra::Stored(s.zdiffstore(db, &d, &keys)?),
+                    (None, SetOp::Union) => ZSetAlgebra::Result(s.zunion(db, &keys, w, aggregate)?),
+                    (None, SetOp::Inter) => ZSetAlgebra::Result(s.zinter(db, &keys, w, aggregate)?),
+                    (None, SetOp::Diff) => ZSetAlgebra::Result(s.zdiff(db, &keys)?),
+                })
+            });
+        }
+        let src_groups = self.group(&keys);
+        let n = keys.len();
+        let dst_shard = dst.as_ref().map(|d| self.shard_of(d));
+        self.atomic(groups.shards(), move |txn| async move {
+            let operands = gather(&txn, &src_groups, n, move |s, k| s.zset_operand(db, k)).await?;
+            // As Redis: WEIGHTS are checked after the keys are looked up.
+            if weights.as_ref().is_some_and(|w| w.len() != n) {
+                return Err(Error::Syntax);
+            }
+            let weight = |i: usize| weights.as_ref().and_then(|w| w.get(i).copied()).unwrap_or(1.0);
+            let inputs: Vec<_> =
+                operands.iter().enumerate().map(|(i, o)| (o.as_ref().map(ZSetOperand::as_input), weight(i))).collect();
+            let result = ZSet::combine(&inputs, op, aggregate);
+            match (dst, dst_shard) {
+                (Some(d), Some(shard)) => {
+                    Ok(ZSetAlgebra::Stored(txn.run(shard, move |s| s.zstore(db, &d, result)).await??))
+                }
+                _ => Ok(ZSetAlgebra::Result(result)),
+            }
+        })
+    }
+
+    fn zset_result(p: Pending<ZSetAlgebra>) -> Pending<ZSet> {
+        Pending::from_future(async move {
+            match p.await? {
+                ZSetAlgebra::Result(z) => Ok(z),
+                ZSetAlgebra::Stored(_) => Ok(ZSet::new()),
+            }
+        })
+    }
+
+    fn zset_stored(p: Pending<ZSetAlgebra>) -> Pending<usize> {
+        Pending::from_future(async move {
+            match p.await? {
+                ZSetAlgebra::Stored(n) => Ok(n),
+                ZSetAlgebra::Result(z) => Ok(z.len()),
+            }
+        })
+    }
+
+    /// ZUNION across any shards (`weights` one per key).
+    pub fn zunion(&self, keys: &[&[u8]], weights: Option<Vec<f64>>, aggregate: Aggregate) -> Pending<ZSet> {
+        Self::zset_result(self.zset_algebra(SetOp::Union, None, owned(keys), weights, aggregate))
+    }
+
+    /// ZINTER across any shards.
+    pub fn zinter(&self, keys: &[&[u8]], weights: Option<Vec<f64>>, aggregate: Aggregate) -> Pending<ZSet> {
+        Self::zset_result(self.zset_algebra(SetOp::Inter, None, owned(keys), weights, aggregate))
+    }
+
+    /// ZDIFF across any shards.
+    pub fn zdiff(&self, keys: &[&[u8]]) -> Pending<ZSet> {
+        Self::zset_result(self.zset_algebra(SetOp::Diff, None, owned(keys), None, Aggregate::Sum))
+    }
+
+    /// ZUNIONSTORE across any shards, atomically; returns the stored size.
+    pub fn zunionstore(
+        &self,
+        dst: &[u8],
+        keys: &[&[u8]],
+        weights: Option<Vec<f64>>,
+        aggregate: Aggregate,
+    ) -> Pending<usize> {
+        let dst = Some(Bytes::copy_from_slice(dst));
+        Self::zset_stored(self.zset_algebra(SetOp::Union, dst, owned(keys), weights, aggregate))
+    }
+
+    /// ZINTERSTORE across any shards, atomically.
+    pub fn zinterstore(
+        &self,
+        dst: &[u8],
+        keys: &[&[u8]],
+        weights: Option<Vec<f64>>,
+        aggregate: Aggregate,
+    ) -> Pending<usize> {
+        let dst = Some(Bytes::copy_from_slice(dst));
+        Self::zset_stored(self.zset_algebra(SetOp::Inter, dst, owned(keys), weights, aggregate))
+    }
+
+    /// ZDIFFSTORE across any shards, atomically.
+    pub fn zdiffstore(&self, dst: &[u8], keys: &[&[u8]]) -> Pending<usize> {
+        let dst = Some(Bytes::copy_from_slice(dst));
+        Self::zset_stored(self.zset_algebra(SetOp::Diff, dst, owned(keys), None, Aggregate::Sum))
+    }
+}
+
+enum ZSetAlgebra {
+    Result(ZSet),
+    Stored(usize),
 }

@@ -1,13 +1,11 @@
-//! Differential test against a real redis-server (ignored by default):
-//! random Z* commands go both to Redis, over the unix socket named by
-//! `ZSET_DIFF_SOCK`, and to a `Shard` through a small argument parser
-//! standing in for the server; every reply must match byte for byte.
+//! Differential test against a real redis-server, which the test starts
+//! itself on a private unix socket: random Z* commands go both to Redis and
+//! to a `Shard` through a small argument parser standing in for the server;
+//! every reply must match byte for byte.
 //!
-//! Run `redis-server --port 0 --unixsocket /tmp/x.sock --save '' --daemonize yes`,
-//! then `ZSET_DIFF_SOCK=/tmp/x.sock cargo test -p coreshard-engine redis_diff -- --ignored`.
 //! `ZSET_DIFF_SEEDS=n` sets the number of 300-command sequences (default
-//! 200); `ZSET_DIFF_BIG=1` uses sets large enough for Redis's skiplist
-//! encoding.
+//! 24, a quarter of them with sets large enough for Redis's skiplist
+//! encoding).
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
@@ -34,7 +32,7 @@ struct Conn {
 }
 
 impl Conn {
-    fn new(path: &str) -> Conn {
+    fn new(path: &std::path::Path) -> Conn {
         let w = UnixStream::connect(path).expect("connect to redis");
         let r = BufReader::new(w.try_clone().expect("clone"));
         Conn { w, r }
@@ -655,11 +653,10 @@ fn unsign_zero(r: &mut Reply) {
 }
 
 #[test]
-#[ignore = "needs a redis-server: set ZSET_DIFF_SOCK"]
 fn redis_diff() {
-    let Ok(path) = std::env::var("ZSET_DIFF_SOCK") else { return };
-    let mut conn = Conn::new(&path);
-    let seeds: u64 = std::env::var("ZSET_DIFF_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
+    let redis = crate::test_redis::TestRedis::start();
+    let mut conn = Conn::new(&redis.socket);
+    let seeds: u64 = std::env::var("ZSET_DIFF_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(24);
     for seed in 0..seeds {
         let mut rng = SmallRng::seed_from_u64(seed);
         let mut shard = Shard::new(0, ShardConfig::default());
@@ -667,7 +664,7 @@ fn redis_diff() {
         assert_eq!(conn.cmd(&[b"SET".to_vec(), b"str".to_vec(), b"v".to_vec()]), Reply::Status("OK".into()));
         shard.insert_str(0, b"str", &b"v"[..], None);
         let equal_scores = seed % 4 == 0;
-        let big = std::env::var("ZSET_DIFF_BIG").is_ok();
+        let big = seed % 4 == 3;
         let mut log = Vec::new();
         for _ in 0..300 {
             let cmd = gen(&mut rng, equal_scores, big);
