@@ -3,13 +3,16 @@
 //!
 //! `cargo run --release -p coreshard-benches --bin embedded -- --csv`
 //!
-//! Every implementation hashes and routes each key itself; a GET reads the
-//! value bytes (a checksum of its first and last byte and its length).
+//! Every implementation hashes and routes each key itself, stores its own
+//! copy of each value on SET (as a cache fed from the network would), and on
+//! GET reads the value bytes (a checksum of its first and last byte and its
+//! length).
 //! Threads are pinned to cores 0..N; coreshard runs N shards pinned the same
-//! way. "shard-local" threads each walk their own stream and execute the
-//! operations whose key their shard owns (the thread-per-core model, where a
-//! cluster-aware client sends each key to its owner); "handle" sends every
-//! operation from N client threads through `Handle`, 64 in flight.
+//! way. "shard-local": each shard thread walks a stream of keys its shard
+//! owns (the thread-per-core model, where a cluster-aware client sends each
+//! key to its owner) and still computes every key's slot and owner before
+//! executing it; "handle" sends every operation of N client threads'
+//! unfiltered streams through `Handle`, 64 in flight.
 
 use std::collections::VecDeque;
 use std::hint::black_box;
@@ -144,10 +147,11 @@ impl MapStore for Dash {
     }
     #[inline]
     fn set(&self, k: &[u8], v: &Bytes) {
+        let v = Bytes::copy_from_slice(v);
         match self.0.get_mut(k) {
-            Some(mut e) => *e = v.clone(),
+            Some(mut e) => *e = v,
             None => {
-                self.0.insert(Bytes::copy_from_slice(k), v.clone());
+                self.0.insert(Bytes::copy_from_slice(k), v);
             }
         }
     }
@@ -161,7 +165,7 @@ impl MapStore for Moka {
     }
     #[inline]
     fn set(&self, k: &[u8], v: &Bytes) {
-        self.0.insert(Bytes::copy_from_slice(k), v.clone());
+        self.0.insert(Bytes::copy_from_slice(k), Bytes::copy_from_slice(v));
     }
 }
 
@@ -173,7 +177,7 @@ impl MapStore for Quick {
     }
     #[inline]
     fn set(&self, k: &[u8], v: &Bytes) {
-        self.0.insert(Bytes::copy_from_slice(k), v.clone());
+        self.0.insert(Bytes::copy_from_slice(k), Bytes::copy_from_slice(v));
     }
 }
 
@@ -202,11 +206,29 @@ fn run_map<S: MapStore>(store: Arc<S>, ctx: &Ctx, threads: usize, secs: f64) -> 
 }
 
 fn shard_set(s: &mut Shard, k: &[u8], v: &Bytes) {
-    let _ = black_box(s.set(0, k, v, SetOptions::default()));
+    let _ = black_box(s.set(0, k, &v[..], SetOptions::default()));
+}
+
+/// Per-shard streams: the same seeded streams, keeping each shard's keys.
+fn owned_streams(engine: &Engine, ctx: &Ctx) -> Arc<Vec<Vec<Op>>> {
+    let router = engine.router();
+    Arc::new(
+        (0..engine.shards())
+            .map(|s| {
+                let mut v: Vec<Op> = ctx.streams[s]
+                    .iter()
+                    .filter(|op| router.shard_of(&ctx.keys[op.key as usize]) == s)
+                    .copied()
+                    .collect();
+                v.truncate(v.len() / 1024 * 1024);
+                v
+            })
+            .collect(),
+    )
 }
 
 fn run_local(engine: &Engine, ctx: &Ctx, secs: f64) -> f64 {
-    let (keys, vals, streams) = (ctx.keys.clone(), ctx.vals.clone(), ctx.streams.clone());
+    let (keys, vals, streams) = (ctx.keys.clone(), ctx.vals.clone(), owned_streams(engine, ctx));
     let start = Instant::now();
     let counts = engine
         .run_on_all(move |sctx| {
