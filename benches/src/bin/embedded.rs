@@ -33,7 +33,9 @@ const STREAM: usize = 1 << 21;
 const VALUES: usize = 1024;
 
 struct Args {
+    child: bool,
     csv: bool,
+    workload: Option<String>,
     seconds: f64,
     only: Option<String>,
     threads: Vec<usize>,
@@ -41,11 +43,21 @@ struct Args {
 }
 
 fn parse_args() -> Args {
-    let mut a = Args { csv: false, seconds: 1.0, only: None, threads: vec![1, 2], sizes: vec![64, 4096] };
+    let mut a = Args {
+        child: false,
+        csv: false,
+        workload: None,
+        seconds: 1.0,
+        only: None,
+        threads: vec![1, 2],
+        sizes: vec![64, 4096],
+    };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--csv" => a.csv = true,
+            "--child" => a.child = true,
+            "--workload" => a.workload = it.next(),
             "--seconds" => a.seconds = it.next().and_then(|s| s.parse().ok()).unwrap_or(1.0),
             "--impl" => a.only = it.next(),
             "--threads" => {
@@ -315,8 +327,64 @@ fn prefill_map<S: MapStore>(store: &S, ctx: &Ctx) {
     }
 }
 
+const IMPLS: [&str; 5] = ["coreshard-local", "coreshard-handle", "dashmap", "moka", "quick_cache"];
+
+/// Runs every implementation and value size in its own child process, so
+/// memory freed by one (gigabytes with 4 KiB values) cannot exhaust the
+/// machine for the next, and prints their rows.
+fn run_children(args: &Args) {
+    let Ok(exe) = std::env::current_exe() else {
+        eprintln!("cannot find own executable");
+        std::process::exit(1);
+    };
+    let threads: Vec<String> = args.threads.iter().map(|t| t.to_string()).collect();
+    if args.csv {
+        println!("impl,workload,value_size,threads,ops_per_sec");
+    }
+    let mut rows: Vec<(String, String, String, String, f64)> = Vec::new();
+    let cells = args.sizes.iter().flat_map(|&size| {
+        ["zipf", "uniform"].into_iter().flat_map(move |dist| WORKLOADS.iter().map(move |w| (size, dist, w.name)))
+    });
+    for (size, dist, wl) in cells {
+        for imp in IMPLS.iter().filter(|i| args.only.as_deref().is_none_or(|o| o == **i)) {
+            let out = std::process::Command::new(&exe)
+                .args(["--child", "--csv", "--impl", imp, "--sizes", &size.to_string()])
+                .args(["--workload", &format!("{wl}/{dist}")])
+                .args(["--threads", &threads.join(",")])
+                .args(["--seconds", &args.seconds.to_string()])
+                .stderr(std::process::Stdio::null())
+                .output();
+            let Ok(out) = out else { continue };
+            for line in String::from_utf8_lossy(&out.stdout).lines().skip(1) {
+                let f: Vec<&str> = line.split(',').collect();
+                if let [i, w, v, t, ops] = f[..] {
+                    let ops: f64 = ops.parse().unwrap_or(0.0);
+                    if args.csv {
+                        println!("{line}");
+                    } else {
+                        println!("{i:<22} {w:<20} {v:>5} B  {t} thr  {:>10.2} Mops/s", ops / 1e6);
+                    }
+                    rows.push((i.into(), w.into(), v.into(), t.into(), ops));
+                }
+            }
+        }
+    }
+    for (imp, wl, size, th, ops) in &rows {
+        if imp == "dashmap" {
+            continue;
+        }
+        if let Some(base) = rows.iter().find(|r| r.0 == "dashmap" && &r.1 == wl && &r.2 == size && &r.3 == th) {
+            eprintln!("ratio {imp}/dashmap {wl} {size}B {th}thr: {:.2}x", ops / base.4);
+        }
+    }
+}
+
 fn main() {
     let args = parse_args();
+    if !args.child {
+        run_children(&args);
+        return;
+    }
     let key_table = Arc::new(keys(KEYS));
     let want = |name: &str| args.only.as_deref().is_none_or(|o| o == name);
     if args.csv {
@@ -335,6 +403,10 @@ fn main() {
         let vals = Arc::new(values(size));
         for dist in [Dist::Zipf, Dist::Uniform] {
             for wl in &WORKLOADS {
+                let wl_name = format!("{}/{}", wl.name, dist.name());
+                if args.workload.as_ref().is_some_and(|w| *w != wl_name) {
+                    continue;
+                }
                 let max_threads = args.threads.iter().copied().max().unwrap_or(1);
                 let streams = Arc::new(
                     (0..max_threads)
@@ -342,7 +414,6 @@ fn main() {
                         .collect::<Vec<_>>(),
                 );
                 let ctx = Ctx { keys: key_table.clone(), vals: vals.clone(), streams };
-                let wl_name = format!("{}/{}", wl.name, dist.name());
                 for &th in &args.threads {
                     if want("coreshard-local") || want("coreshard-handle") {
                         let engine = match Engine::builder().shards(th).pin_cores(0..th).build() {
