@@ -299,10 +299,6 @@ impl Handle {
     /// MSET across any shards, atomically.
     pub fn mset<K: AsRef<[u8]>, V: AsRef<[u8]>>(&self, pairs: &[(K, V)]) -> Pending<()> {
         let db = self.db;
-        let pairs: Vec<(Bytes, Bytes)> = pairs
-            .iter()
-            .map(|(k, v)| (Bytes::copy_from_slice(k.as_ref()), Bytes::copy_from_slice(v.as_ref())))
-            .collect();
         let by_shard = self.group_pairs(pairs);
         if let [(shard, pairs)] = by_shard.as_slice() {
             let pairs = pairs.clone();
@@ -322,10 +318,6 @@ impl Handle {
     /// exists, atomically.
     pub fn msetnx<K: AsRef<[u8]>, V: AsRef<[u8]>>(&self, pairs: &[(K, V)]) -> Pending<bool> {
         let db = self.db;
-        let pairs: Vec<(Bytes, Bytes)> = pairs
-            .iter()
-            .map(|(k, v)| (Bytes::copy_from_slice(k.as_ref()), Bytes::copy_from_slice(v.as_ref())))
-            .collect();
         let by_shard = self.group_pairs(pairs);
         if let [(shard, pairs)] = by_shard.as_slice() {
             let pairs = pairs.clone();
@@ -350,9 +342,11 @@ impl Handle {
         })
     }
 
-    fn group_pairs(&self, pairs: Vec<(Bytes, Bytes)>) -> Vec<(usize, Vec<(Bytes, Bytes)>)> {
+    /// Copies `pairs` and groups them by the shard owning each key.
+    fn group_pairs<K: AsRef<[u8]>, V: AsRef<[u8]>>(&self, pairs: &[(K, V)]) -> Vec<(usize, Vec<(Bytes, Bytes)>)> {
         let mut by_shard: Vec<(usize, Vec<(Bytes, Bytes)>)> = Vec::new();
         for (k, v) in pairs {
+            let (k, v) = (Bytes::copy_from_slice(k.as_ref()), Bytes::copy_from_slice(v.as_ref()));
             let s = self.shard_of(&k);
             match by_shard.iter_mut().find(|(x, _)| *x == s) {
                 Some((_, list)) => list.push((k, v)),

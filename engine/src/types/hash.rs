@@ -19,6 +19,7 @@ use rand::Rng;
 use crate::error::{Error, Result};
 use crate::glob;
 use crate::shard::{IntoBytes, Shard};
+use crate::types::string::parse_i64;
 use crate::types::LongDouble;
 use crate::value::{Kind, Value, ValueRef};
 
@@ -174,41 +175,6 @@ impl FromIterator<(Bytes, Bytes)> for Hash {
             h.insert(f, v);
         }
         h
-    }
-}
-
-/// Parses a stored hash value as Redis's `string2ll` does: optional `-`, no
-/// `+`, no spaces, no leading zeros, at most 20 characters.
-fn parse_i64_strict(s: &[u8]) -> Option<i64> {
-    if s.is_empty() || s.len() > 20 {
-        return None;
-    }
-    if s == b"0" {
-        return Some(0);
-    }
-    let (neg, digits) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, s),
-    };
-    match digits.first() {
-        Some(b'1'..=b'9') => {}
-        _ => return None,
-    }
-    let mut v: u64 = 0;
-    for &c in digits {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
-    }
-    if neg {
-        if v > 1 << 63 {
-            None
-        } else {
-            Some((v as i64).wrapping_neg())
-        }
-    } else {
-        i64::try_from(v).ok()
     }
 }
 
@@ -370,7 +336,7 @@ impl Shard {
         self.make_room()?;
         let slot = self.lookup_write_kind(db, key, Kind::Hash)?;
         let current = match slot.and_then(|s| self.hash_ref(s)).and_then(|h| h.get(field.as_ref())) {
-            Some(v) => parse_i64_strict(v).ok_or(Error::HashNotInteger)?,
+            Some(v) => parse_i64(v).ok_or(Error::HashNotInteger)?,
             None => 0,
         };
         let new = current.checked_add(incr).ok_or(Error::Overflow)?;
@@ -638,16 +604,16 @@ mod tests {
 
     #[test]
     fn parse_i64_strict_matches_string2ll() {
-        assert_eq!(parse_i64_strict(b"0"), Some(0));
-        assert_eq!(parse_i64_strict(b"-9223372036854775808"), Some(i64::MIN));
-        assert_eq!(parse_i64_strict(b"9223372036854775807"), Some(i64::MAX));
-        assert_eq!(parse_i64_strict(b"123"), Some(123));
-        assert_eq!(parse_i64_strict(b"-123"), Some(-123));
-        assert_eq!(parse_i64_strict(b"00"), None);
-        assert_eq!(parse_i64_strict(b"99999999999999999999"), None);
-        assert_eq!(parse_i64_strict(b"000000000000000000001"), None);
+        assert_eq!(parse_i64(b"0"), Some(0));
+        assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
+        assert_eq!(parse_i64(b"123"), Some(123));
+        assert_eq!(parse_i64(b"-123"), Some(-123));
+        assert_eq!(parse_i64(b"00"), None);
+        assert_eq!(parse_i64(b"99999999999999999999"), None);
+        assert_eq!(parse_i64(b"000000000000000000001"), None);
         for v in [0, 1, -1, 42, i64::MAX, i64::MIN, -1234567890] {
-            assert_eq!(parse_i64_strict(&i64_bytes(v)), Some(v));
+            assert_eq!(parse_i64(&i64_bytes(v)), Some(v));
         }
     }
 
