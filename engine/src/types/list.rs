@@ -11,6 +11,7 @@ use bytes::Bytes;
 
 use crate::error::{Error, Result};
 use crate::shard::{IntoBytes, Shard};
+use crate::types::index_range;
 use crate::value::{Kind, Value, ValueRef};
 
 /// Per-element bookkeeping counted towards memory use.
@@ -227,25 +228,6 @@ fn resolve_index(index: i64, len: usize) -> Option<usize> {
     (0..len).contains(&i).then_some(i as usize)
 }
 
-/// Resolves an LRANGE/LTRIM `start..=stop` pair against `len` into a
-/// half-open range, or `None` when it selects nothing.
-#[inline]
-fn resolve_range(start: i64, stop: i64, len: usize) -> Option<(usize, usize)> {
-    let n = len as i64;
-    let mut start = if start < 0 { start.saturating_add(n) } else { start };
-    let mut stop = if stop < 0 { stop.saturating_add(n) } else { stop };
-    if start < 0 {
-        start = 0;
-    }
-    if start > stop || start >= n {
-        return None;
-    }
-    if stop >= n {
-        stop = n - 1;
-    }
-    Some((start as usize, stop as usize + 1))
-}
-
 impl Shard {
     fn list_ref(&self, slot: u32) -> Option<&List> {
         match self.value(slot) {
@@ -400,7 +382,7 @@ impl Shard {
     /// tail, clamped to the list.
     pub fn lrange(&mut self, db: u8, key: &[u8], start: i64, stop: i64) -> Result<Vec<Bytes>> {
         let Some(l) = self.list_read(db, key)? else { return Ok(Vec::new()) };
-        Ok(match resolve_range(start, stop, l.len()) {
+        Ok(match index_range(start, stop, l.len()) {
             Some((from, to)) => l.items.range(from..to).cloned().collect(),
             None => Vec::new(),
         })
@@ -443,7 +425,7 @@ impl Shard {
         let Some(slot) = self.lookup_write_kind(db, key, Kind::List)? else { return Ok(()) };
         self.list_mut(slot, |l| {
             let len = l.len();
-            let (from, to) = resolve_range(start, stop, len).unwrap_or((0, 0));
+            let (from, to) = index_range(start, stop, len).unwrap_or((0, 0));
             l.keep_range(from, to);
             ((), l.len() != len)
         });

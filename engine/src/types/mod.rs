@@ -16,3 +16,17 @@ pub use list::*;
 pub use set::Set;
 pub use string::*;
 pub use zset::*;
+
+/// Redis's index sanitising for LRANGE/LTRIM/ZRANGE-style `start..=stop`
+/// pairs (negative counts from the end): the half-open range they select in
+/// a sequence of `len` elements, or `None` when it selects nothing.
+#[inline]
+pub(crate) fn index_range(start: i64, stop: i64, len: usize) -> Option<(usize, usize)> {
+    let n = i64::try_from(len).unwrap_or(i64::MAX);
+    let start = if start < 0 { start.saturating_add(n) } else { start }.max(0);
+    let stop = if stop < 0 { stop.saturating_add(n) } else { stop };
+    if start > stop || start >= n {
+        return None;
+    }
+    Some((start as usize, stop.min(n - 1) as usize + 1))
+}

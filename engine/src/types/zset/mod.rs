@@ -16,6 +16,7 @@ pub use self::index::{ZSet, ZSetIter};
 
 use crate::error::{Error, Result};
 use crate::shard::Shard;
+use crate::types::index_range;
 use crate::value::{Kind, Value, ValueRef};
 
 const ERR_XX_NX: &str = "XX and NX options at the same time are not compatible";
@@ -153,7 +154,7 @@ impl ZSet {
     fn select(&self, range: &ZRange) -> (usize, usize) {
         let (lo, hi) = match &range.by {
             ZRangeBy::Rank { start, stop } => {
-                let Some((a, b)) = rank_interval(self.len(), *start, *stop) else { return (0, 0) };
+                let Some((a, b)) = index_range(*start, *stop, self.len()) else { return (0, 0) };
                 return if range.rev { (self.len() - b, self.len() - a) } else { (a, b) };
             }
             ZRangeBy::Score { start, stop } => {
@@ -209,29 +210,6 @@ impl ZSet {
         }
         out
     }
-}
-
-/// Redis's index sanitising for rank ranges: the ascending half-open rank
-/// interval, or `None` when empty.
-fn rank_interval(len: usize, start: i64, stop: i64) -> Option<(usize, usize)> {
-    let len = i64::try_from(len).unwrap_or(i64::MAX);
-    let (mut start, mut stop) = (start, stop);
-    if start < 0 {
-        start += len;
-    }
-    if stop < 0 {
-        stop += len;
-    }
-    if start < 0 {
-        start = 0;
-    }
-    if start > stop || start >= len {
-        return None;
-    }
-    if stop >= len {
-        stop = len - 1;
-    }
-    Some((start as usize, stop as usize + 1))
 }
 
 /// Stored scores are never -0: Redis's compact encoding stores -0 as 0,
@@ -655,7 +633,7 @@ impl Shard {
         let Some(slot) = self.lookup_write_kind(db, key, Kind::ZSet)? else { return Ok(0) };
         Ok(self
             .zmodify(slot, |z| {
-                let n = rank_interval(z.len(), start, stop).map_or(0, |(a, b)| z.remove_range(a, b));
+                let n = index_range(start, stop, z.len()).map_or(0, |(a, b)| z.remove_range(a, b));
                 (n, n > 0)
             })
             .unwrap_or(0))
