@@ -1,0 +1,1 @@
+//! coreshard-server: a Redis-compatible server on the coreshard engine.
