@@ -454,7 +454,7 @@ impl Shard {
 
 /// Parses a 64-bit integer exactly as Redis's `string2ll`: optional `-`,
 /// no leading zeros (except "0" itself), no `+`, no spaces, at most 20 bytes.
-pub(crate) fn parse_i64(s: &[u8]) -> Option<i64> {
+pub fn parse_i64(s: &[u8]) -> Option<i64> {
     if s.is_empty() || s.len() > 20 {
         return None;
     }

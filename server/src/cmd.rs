@@ -1,0 +1,324 @@
+//! The command table's building blocks: what a command is, where its keys
+//! are, and how it runs.
+//!
+//! Every command is one [`Command`] value in its own file under
+//! `commands/<family>/`. The connection looks it up by name, checks arity,
+//! finds the shard owning its keys, and runs it there: inline when that is
+//! the connection's own core, else over the mesh in a batch with the rest of
+//! the pipeline's commands for that shard.
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
+
+use bytes::Bytes;
+use coreshard_engine::{Shard, Txn};
+
+use crate::conn::Conn;
+use crate::resp::ReplyBuf;
+
+/// A command's error reply, without the leading `-`: it starts with the
+/// error code (`ERR`, `WRONGTYPE`, ...) and uses Redis's wording.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyError(pub Cow<'static, str>);
+
+impl ReplyError {
+    /// `ERR syntax error`.
+    pub fn syntax() -> ReplyError {
+        ReplyError(Cow::Borrowed("ERR syntax error"))
+    }
+
+    /// `ERR value is not an integer or out of range`.
+    pub fn not_integer() -> ReplyError {
+        ReplyError(Cow::Borrowed("ERR value is not an integer or out of range"))
+    }
+
+    /// `ERR value is not a valid float`.
+    pub fn not_float() -> ReplyError {
+        ReplyError(Cow::Borrowed("ERR value is not a valid float"))
+    }
+
+    /// `ERR wrong number of arguments for '<name>' command`.
+    pub fn arity(name: &str) -> ReplyError {
+        ReplyError(Cow::Owned(format!("ERR wrong number of arguments for '{name}' command")))
+    }
+
+    /// A fixed error text.
+    pub const fn text(s: &'static str) -> ReplyError {
+        ReplyError(Cow::Borrowed(s))
+    }
+
+    /// An error text built at run time.
+    pub fn owned(s: String) -> ReplyError {
+        ReplyError(Cow::Owned(s))
+    }
+}
+
+impl From<coreshard_engine::Error> for ReplyError {
+    fn from(e: coreshard_engine::Error) -> ReplyError {
+        use coreshard_engine::Error as E;
+        ReplyError(match e {
+            E::WrongType => Cow::Borrowed("WRONGTYPE Operation against a key holding the wrong kind of value"),
+            E::NotInteger => Cow::Borrowed("ERR value is not an integer or out of range"),
+            E::Syntax => Cow::Borrowed("ERR syntax error"),
+            E::NoSuchKey => Cow::Borrowed("ERR no such key"),
+            E::OutOfRange(s) => Cow::Owned(format!("ERR {s}")),
+            other => Cow::Owned(other.to_string()),
+        })
+    }
+}
+
+/// What a command returns: its reply is already written to the buffer on
+/// success; on error the caller writes the error (so a command MUST NOT write
+/// anything before it can fail).
+pub type CmdResult = Result<(), ReplyError>;
+
+/// A command running on the shard that owns its keys.
+pub struct ShardCall<'a> {
+    /// The owning shard, exclusively ours for the duration of the call.
+    pub shard: &'a mut Shard,
+    /// The client's selected database.
+    pub db: u8,
+    /// Where the reply goes (knows RESP2 vs RESP3).
+    pub out: &'a mut ReplyBuf,
+}
+
+/// Runs a command on the shard owning all its keys.
+pub type ShardFn = fn(&mut ShardCall<'_>, &[Bytes]) -> CmdResult;
+/// A boxed future borrowed from the connection.
+pub type LocalFuture<'a> = Pin<Box<dyn Future<Output = CmdResult> + 'a>>;
+/// Runs a multi-key command whose keys span shards, inside a transaction
+/// that holds every shard involved (its own, or an EXEC's).
+pub type TxnFn = for<'a> fn(&'a Txn, u8, &'a [Bytes], &'a mut ReplyBuf) -> LocalFuture<'a>;
+/// Runs on the connection without touching keys, synchronously.
+pub type ConnFn = fn(&mut Conn, &[Bytes]) -> CmdResult;
+/// Runs on the connection and may wait (blocking pops, pub/sub, commands
+/// over every shard).
+pub type AsyncFn = for<'a> fn(&'a mut Conn, Vec<Bytes>) -> LocalFuture<'a>;
+
+/// How a command runs.
+#[derive(Clone, Copy)]
+pub enum Run {
+    /// On the shard owning its keys; all its keys MUST map to one shard
+    /// (they do for single-key commands). With no key it runs on the
+    /// connection's own shard.
+    Shard(ShardFn),
+    /// Keys may span shards: `shard` runs when they all map to one shard,
+    /// `spanning` otherwise (atomically, under a transaction).
+    Keyed {
+        /// Single-shard form.
+        shard: ShardFn,
+        /// Cross-shard form.
+        spanning: TxnFn,
+    },
+    /// On the connection, synchronously, touching no keys.
+    Conn(ConnFn),
+    /// On the connection, may wait.
+    Async(AsyncFn),
+}
+
+/// Where a command's keys are among its arguments (`args[0]` is the name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeySpec {
+    /// No keys.
+    None,
+    /// Keys at `first`, `first + step`, ... up to `last`; a negative `last`
+    /// counts from the end (-1 is the last argument).
+    Range {
+        /// First key position.
+        first: u8,
+        /// Last key position (negative: from the end).
+        last: i8,
+        /// Distance between keys.
+        step: u8,
+    },
+    /// A `numkeys` argument at position `at`, followed by that many keys;
+    /// with `dest`, `args[1]` is a key too (ZUNIONSTORE dst numkeys ...).
+    NumKeys {
+        /// Position of `numkeys`.
+        at: u8,
+        /// Whether `args[1]` is a destination key.
+        dest: bool,
+    },
+}
+
+impl KeySpec {
+    /// One key at position 1.
+    pub const FIRST: KeySpec = KeySpec::Range { first: 1, last: 1, step: 1 };
+    /// Every argument from position 1 is a key.
+    pub const ALL: KeySpec = KeySpec::Range { first: 1, last: -1, step: 1 };
+    /// Two keys at positions 1 and 2.
+    pub const TWO: KeySpec = KeySpec::Range { first: 1, last: 2, step: 1 };
+
+    /// Calls `f` with the position of every key in `args`. Malformed
+    /// arguments (a bad `numkeys`) yield no keys: the command reports the
+    /// error itself.
+    #[inline]
+    pub fn for_each(&self, args: &[Bytes], mut f: impl FnMut(usize)) {
+        match *self {
+            KeySpec::None => {}
+            KeySpec::Range { first, last, step } => {
+                let n = args.len() as i64;
+                let last = if last < 0 { n + i64::from(last) } else { i64::from(last) };
+                let mut i = i64::from(first);
+                while i <= last && i < n {
+                    f(i as usize);
+                    i += i64::from(step.max(1));
+                }
+            }
+            KeySpec::NumKeys { at, dest } => {
+                let at = usize::from(at);
+                let Some(numkeys) = args.get(at).and_then(|a| std::str::from_utf8(a).ok()?.parse::<usize>().ok())
+                else {
+                    return;
+                };
+                if numkeys == 0 || at + numkeys >= args.len() {
+                    return;
+                }
+                if dest {
+                    f(1);
+                }
+                for i in 0..numkeys {
+                    f(at + 1 + i);
+                }
+            }
+        }
+    }
+
+    /// The positions of every key.
+    pub fn positions(&self, args: &[Bytes]) -> Vec<usize> {
+        let mut v = Vec::new();
+        self.for_each(args, |i| v.push(i));
+        v
+    }
+
+    /// `(first, last, step)` as `COMMAND INFO` reports them.
+    pub fn legacy_triple(&self) -> (i64, i64, i64) {
+        match *self {
+            KeySpec::None => (0, 0, 0),
+            KeySpec::Range { first, last, step } => (i64::from(first), i64::from(last), i64::from(step)),
+            KeySpec::NumKeys { dest: true, .. } => (1, 1, 1),
+            KeySpec::NumKeys { .. } => (0, 0, 0),
+        }
+    }
+}
+
+/// Command flags, as `COMMAND INFO` lists them.
+pub mod flags {
+    /// Modifies the keyspace.
+    pub const WRITE: u32 = 1;
+    /// Only reads.
+    pub const READONLY: u32 = 1 << 1;
+    /// May grow memory: refused when out of memory.
+    pub const DENYOOM: u32 = 1 << 2;
+    /// Administrative.
+    pub const ADMIN: u32 = 1 << 3;
+    /// Pub/Sub related.
+    pub const PUBSUB: u32 = 1 << 4;
+    /// Not allowed in scripts.
+    pub const NOSCRIPT: u32 = 1 << 5;
+    /// May block the client.
+    pub const BLOCKING: u32 = 1 << 6;
+    /// Allowed while loading.
+    pub const LOADING: u32 = 1 << 7;
+    /// Allowed on a stale replica.
+    pub const STALE: u32 = 1 << 8;
+    /// O(1) or O(log N).
+    pub const FAST: u32 = 1 << 9;
+    /// Allowed before AUTH.
+    pub const NO_AUTH: u32 = 1 << 10;
+    /// Not allowed inside MULTI (it answers "ERR Command not allowed inside a transaction").
+    pub const NO_MULTI: u32 = 1 << 11;
+    /// Allowed in subscribed (RESP2) mode.
+    pub const PUBSUB_OK: u32 = 1 << 12;
+    /// Touches every shard (FLUSHALL, DBSIZE, KEYS, ...): an EXEC holding it
+    /// locks every shard.
+    pub const ALL_SHARDS: u32 = 1 << 13;
+    /// Runs at once even inside MULTI (MULTI, EXEC, DISCARD, WATCH, QUIT, RESET).
+    pub const TXN_CONTROL: u32 = 1 << 14;
+
+    /// Names for `COMMAND INFO`.
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (FAST, "fast"),
+        (NO_AUTH, "no_auth"),
+        (NO_MULTI, "no_multi"),
+    ];
+}
+
+/// One command of the table.
+pub struct Command {
+    /// Lower-case name.
+    pub name: &'static str,
+    /// Redis's arity: `n` means exactly `n` arguments including the name,
+    /// `-n` at least `n`.
+    pub arity: i32,
+    /// [`flags`] bits.
+    pub flags: u32,
+    /// Where the keys are.
+    pub keys: KeySpec,
+    /// How it runs.
+    pub run: Run,
+    /// Command group as `COMMAND DOCS` reports it (`string`, `list`, ...).
+    pub group: &'static str,
+    /// One-line summary for `COMMAND DOCS`.
+    pub summary: &'static str,
+    /// Redis version that introduced the command.
+    pub since: &'static str,
+}
+
+impl Command {
+    /// Whether `argc` arguments (including the name) satisfy the arity.
+    #[inline]
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i32;
+        if self.arity >= 0 {
+            argc == self.arity
+        } else {
+            argc >= -self.arity
+        }
+    }
+
+    /// Whether the command has flag `f`.
+    #[inline]
+    pub fn has(&self, f: u32) -> bool {
+        self.flags & f != 0
+    }
+}
+
+/// Parses an argument as a 64-bit integer exactly as Redis does.
+pub fn parse_int(arg: &[u8]) -> Result<i64, ReplyError> {
+    coreshard_engine::types::parse_i64(arg).ok_or_else(ReplyError::not_integer)
+}
+
+/// Parses an argument as a float exactly as Redis does (`inf`, `-inf`
+/// accepted, NaN refused).
+pub fn parse_float(arg: &[u8]) -> Result<f64, ReplyError> {
+    let s = std::str::from_utf8(arg).map_err(|_| ReplyError::not_float())?;
+    if s.is_empty() || s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace) {
+        return Err(ReplyError::not_float());
+    }
+    let v: f64 = match s.to_ascii_lowercase().as_str() {
+        "inf" | "+inf" | "infinity" | "+infinity" => f64::INFINITY,
+        "-inf" | "-infinity" => f64::NEG_INFINITY,
+        _ => s.parse().map_err(|_| ReplyError::not_float())?,
+    };
+    if v.is_nan() {
+        return Err(ReplyError::not_float());
+    }
+    Ok(v)
+}
+
+/// Whether `arg` equals `word` ignoring ASCII case (option names).
+#[inline]
+pub fn eq_ic(arg: &[u8], word: &str) -> bool {
+    arg.eq_ignore_ascii_case(word.as_bytes())
+}

@@ -1,0 +1,602 @@
+//! One client connection: read, decode, run, reply.
+//!
+//! A connection lives on the core that accepted it. Each read may hold a
+//! whole pipeline: every request is decoded from the read buffer zero-copy
+//! and dispatched in order. Commands whose keys this core's shard owns run
+//! inline; commands for other shards are collected into one batch per
+//! shard and sent when the pipeline is decoded, each batch one hop. Their
+//! replies are spliced back in request order, and the pipeline's replies go
+//! out in one write.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
+use std::future::{poll_fn, Future};
+use std::pin::pin;
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::task::{Poll, Waker};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use coreshard_engine::{Shard, ShardCtx};
+use futures_util::future::join_all;
+use monoio::buf::IoBufMut;
+use monoio::io::{AsyncReadRent, AsyncWriteRentExt, CancelableAsyncReadRent, Canceller};
+use monoio::net::TcpStream;
+
+use crate::cmd::{flags, Command, ReplyError, Run, ShardCall, ShardFn, TxnFn};
+use crate::keyevents::{self, WatchFlag};
+use crate::local::{self, ClientEntry, Counters};
+use crate::resp::{self, DecodeError, Limits, ReplyBuf};
+use crate::server::{PortKind, ServerState};
+
+/// Replies are written out early once this much is buffered.
+const OUT_FLUSH: usize = 1 << 20;
+/// Read buffer growth step.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Messages queued for a connection by others on its core (pub/sub
+/// deliveries), drained into its replies by the connection itself.
+#[derive(Default)]
+pub struct Outbox {
+    buf: RefCell<Vec<u8>>,
+    waker: RefCell<Option<Waker>>,
+    overflow: Cell<bool>,
+    limit: Cell<usize>,
+}
+
+impl Outbox {
+    fn new(limit: usize) -> Outbox {
+        Outbox { limit: Cell::new(limit), ..Outbox::default() }
+    }
+
+    /// Appends encoded bytes; a connection whose queue passes its limit is
+    /// disconnected instead (as Redis does for slow subscribers).
+    pub fn push(&self, bytes: &[u8]) {
+        let mut buf = self.buf.borrow_mut();
+        if buf.len() + bytes.len() > self.limit.get() {
+            self.overflow.set(true);
+            buf.clear();
+        } else {
+            buf.extend_from_slice(bytes);
+        }
+        drop(buf);
+        if let Some(w) = self.waker.borrow_mut().take() {
+            w.wake();
+        }
+    }
+
+    /// Bytes queued.
+    pub fn len(&self) -> usize {
+        self.buf.borrow().len()
+    }
+
+    /// Whether nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.buf.borrow().is_empty()
+    }
+
+    /// Resolves when something is queued (or the queue overflowed).
+    pub fn ready(&self) -> impl Future<Output = ()> + '_ {
+        poll_fn(move |cx| {
+            if self.overflow.get() || !self.buf.borrow().is_empty() {
+                return Poll::Ready(());
+            }
+            *self.waker.borrow_mut() = Some(cx.waker().clone());
+            Poll::Pending
+        })
+    }
+}
+
+/// Commands queued between MULTI and EXEC.
+#[derive(Default)]
+pub struct MultiState {
+    /// The queued commands, with their arguments.
+    pub queued: Vec<(&'static Command, Vec<Bytes>)>,
+    /// A queued command was refused (unknown, wrong arity): EXEC aborts.
+    pub aborted: bool,
+}
+
+struct Batch {
+    shard: usize,
+    resp3: bool,
+    cmds: Vec<(ShardFn, u8, Vec<Bytes>)>,
+}
+
+struct Hole {
+    pos: usize,
+    batch: usize,
+    idx: usize,
+}
+
+/// A client connection and its state.
+pub struct Conn {
+    /// This core's shard.
+    pub ctx: ShardCtx,
+    /// Process-wide state.
+    pub server: Arc<ServerState>,
+    /// This connection in the core's client registry.
+    pub client: Rc<ClientEntry>,
+    /// Selected database.
+    pub db: u8,
+    /// Whether AUTH succeeded (or no password is set).
+    pub authed: bool,
+    /// Replies of the current pipeline.
+    pub out: ReplyBuf,
+    /// Which port the client connected to.
+    pub port: PortKind,
+    /// Close after the current replies are written (QUIT, errors).
+    pub closing: bool,
+    /// MULTI state, between MULTI and EXEC/DISCARD.
+    pub multi: Option<MultiState>,
+    /// Keys watched by WATCH, and the flag their changes set.
+    pub watched: Vec<(u8, Bytes)>,
+    /// Set when a watched key changes.
+    pub watch_flag: Arc<WatchFlag>,
+    /// Subscribed channels.
+    pub channels: HashSet<Bytes>,
+    /// Subscribed patterns.
+    pub patterns: HashSet<Bytes>,
+    /// Pub/sub deliveries.
+    pub outbox: Rc<Outbox>,
+    /// Cluster READONLY mode (accepted; every shard serves reads anyway).
+    pub readonly: bool,
+    stream: TcpStream,
+    rbuf: BytesMut,
+    limits: Limits,
+    batches: Vec<Batch>,
+    holes: Vec<Hole>,
+    eof: bool,
+}
+
+/// Runs a shard command, turning its error into an error reply (dropping
+/// anything it wrote before failing), then serves clients blocked on keys
+/// the command wrote.
+#[inline]
+pub fn exec_shard(f: ShardFn, shard: &mut Shard, db: u8, args: &[Bytes], out: &mut ReplyBuf) {
+    let mark = out.len();
+    let mut call = ShardCall { shard, db, out };
+    if let Err(e) = f(&mut call, args) {
+        out.buf.truncate(mark);
+        out.error(&e.0);
+    }
+    if keyevents::has_ready() {
+        crate::blocking::serve_ready(shard);
+    }
+}
+
+impl Conn {
+    /// A new connection on this core.
+    pub fn new(ctx: ShardCtx, server: Arc<ServerState>, stream: TcpStream, client: Rc<ClientEntry>) -> Conn {
+        let config = server.config();
+        let authed = config.requirepass.is_none();
+        Conn {
+            port: client.port,
+            ctx,
+            client,
+            db: 0,
+            authed,
+            out: ReplyBuf::new(false),
+            closing: false,
+            multi: None,
+            watched: Vec::new(),
+            watch_flag: Arc::new(WatchFlag::default()),
+            channels: HashSet::new(),
+            patterns: HashSet::new(),
+            outbox: Rc::new(Outbox::new(config.pubsub_output_limit as usize)),
+            readonly: false,
+            stream,
+            rbuf: BytesMut::with_capacity(READ_CHUNK),
+            limits: Limits { max_bulk: config.proto_max_bulk_len as i64, authenticated: authed },
+            batches: Vec::new(),
+            holes: Vec::new(),
+            eof: false,
+            server,
+        }
+    }
+
+    /// Whether the client is in (RESP2-restricted) subscribed mode.
+    pub fn is_subscribed(&self) -> bool {
+        !self.channels.is_empty() || !self.patterns.is_empty()
+    }
+
+    /// Marks the client authenticated (lifts the small pre-AUTH limits).
+    pub fn set_authed(&mut self, authed: bool) {
+        self.authed = authed;
+        self.limits.authenticated = authed;
+    }
+
+    /// Switches protocol version. Replies queued for other shards are
+    /// finished first, in the old protocol.
+    pub async fn set_resp3(&mut self, resp3: bool) {
+        self.finish_pipeline().await;
+        self.out.resp3 = resp3;
+        self.client.resp.set(if resp3 { 3 } else { 2 });
+    }
+
+    /// Serves the connection until the client leaves or the server stops.
+    pub async fn run(mut self) {
+        let mut args = Vec::new();
+        loop {
+            self.process_buffer(&mut args).await;
+            self.finish_pipeline().await;
+            self.drain_outbox();
+            if !self.out.is_empty() && !self.write_out().await {
+                break;
+            }
+            if self.closing || self.eof || self.client.killed.get() {
+                break;
+            }
+            let keep_going = if self.is_subscribed() {
+                let outbox = self.outbox.clone();
+                self.wait_for(outbox.ready()).await.is_some()
+            } else {
+                self.read_more().await
+            };
+            if !keep_going && self.rbuf.is_empty() {
+                break;
+            }
+        }
+        self.cleanup().await;
+    }
+
+    /// Decodes and dispatches every complete request in the read buffer.
+    async fn process_buffer(&mut self, args: &mut Vec<Bytes>) {
+        loop {
+            if self.closing {
+                return;
+            }
+            match resp::check(&self.rbuf, &self.limits) {
+                Ok(frame) => {
+                    resp::parse(&mut self.rbuf, frame, args);
+                    if args.is_empty() {
+                        continue;
+                    }
+                    self.dispatch(args).await;
+                    if self.out.len() > OUT_FLUSH && self.holes.is_empty() && !self.write_out().await {
+                        self.closing = true;
+                    }
+                }
+                Err(DecodeError::Incomplete { hint }) => {
+                    let need = hint.unwrap_or(0);
+                    if need as u64 > self.server.config().client_query_buffer_limit {
+                        tracing::warn!(client = self.client.id, "closing client that reached max query buffer length");
+                        self.closing = true;
+                    } else if need > self.rbuf.len() {
+                        self.rbuf.reserve(need - self.rbuf.len());
+                    }
+                    return;
+                }
+                Err(DecodeError::Protocol(msg)) => {
+                    self.finish_pipeline().await;
+                    let mut text = String::with_capacity(32 + msg.len());
+                    text.push_str("ERR Protocol error: ");
+                    text.push_str(&msg);
+                    self.out.error(&text);
+                    local::with(|l| Counters::bump(&l.counters.protocol_errors));
+                    tracing::debug!(client = self.client.id, error = %msg, "protocol error, closing the connection");
+                    self.closing = true;
+                    self.rbuf.clear();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Runs one request.
+    pub async fn dispatch(&mut self, args: &mut Vec<Bytes>) {
+        local::with(|l| Counters::bump(&l.counters.commands));
+        let Some(cmd) = crate::commands::lookup(&args[0]) else {
+            self.reject(unknown_command(args));
+            return;
+        };
+        if !cmd.arity_ok(args.len()) {
+            self.reject(ReplyError::arity(cmd.name));
+            return;
+        }
+        if !self.authed && !cmd.has(flags::NO_AUTH) {
+            self.reject(ReplyError::text("NOAUTH Authentication required."));
+            return;
+        }
+        if self.multi.is_some() && !cmd.has(flags::TXN_CONTROL) {
+            if cmd.has(flags::NO_MULTI) {
+                self.reject(ReplyError::text("ERR Command not allowed inside a transaction"));
+                return;
+            }
+            if let Some(m) = self.multi.as_mut() {
+                m.queued.push((cmd, std::mem::take(args)));
+                self.client.multi.set(m.queued.len() as i64);
+            }
+            self.out.simple("QUEUED");
+            return;
+        }
+        if self.is_subscribed() && !self.out.resp3 && !cmd.has(flags::PUBSUB_OK) {
+            self.out.error(&format!(
+                "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                cmd.name
+            ));
+            return;
+        }
+        self.client.last_cmd.set(cmd.name);
+        match cmd.run {
+            Run::Shard(f) => self.run_keyed(cmd, f, None, args).await,
+            Run::Keyed { shard, spanning } => self.run_keyed(cmd, shard, Some(spanning), args).await,
+            Run::Conn(f) => {
+                if let Err(e) = f(self, args) {
+                    self.out.error(&e.0);
+                }
+            }
+            Run::Async(f) => {
+                self.finish_pipeline().await;
+                let owned = std::mem::take(args);
+                if let Err(e) = f(self, owned).await {
+                    self.out.error(&e.0);
+                }
+            }
+        }
+    }
+
+    /// An error for a command refused before running; inside MULTI it also
+    /// dooms the transaction (EXECABORT).
+    fn reject(&mut self, e: ReplyError) {
+        if let Some(m) = self.multi.as_mut() {
+            m.aborted = true;
+        }
+        self.out.error(&e.0);
+    }
+
+    async fn run_keyed(&mut self, cmd: &'static Command, f: ShardFn, spanning: Option<TxnFn>, args: &mut Vec<Bytes>) {
+        let ctx = self.ctx.clone();
+        let local = ctx.id();
+        let router = ctx.router();
+        let mut owner = None;
+        let mut spans = false;
+        cmd.keys.for_each(args, |i| {
+            let s = router.shard_of(&args[i]);
+            match owner {
+                None => owner = Some(s),
+                Some(o) if o != s => spans = true,
+                Some(_) => {}
+            }
+        });
+        if spans {
+            let Some(spanning) = spanning else {
+                self.out.error("CROSSSLOT Keys in request don't hash to the same slot");
+                return;
+            };
+            self.finish_pipeline().await;
+            let mut shards: Vec<usize> = Vec::new();
+            cmd.keys.for_each(args, |i| shards.push(router.shard_of(&args[i])));
+            local::with(|l| Counters::bump(&l.counters.hops_out));
+            match self.ctx.lock(shards).await {
+                Ok(txn) => {
+                    let mark = self.out.len();
+                    if let Err(e) = spanning(&txn, self.db, args, &mut self.out).await {
+                        self.out.buf.truncate(mark);
+                        self.out.error(&e.0);
+                    }
+                    txn.release().await;
+                }
+                Err(e) => self.out.error(&ReplyError::from(e).0),
+            }
+            return;
+        }
+        let target = owner.unwrap_or(local);
+        if target == local {
+            local::with(|l| Counters::bump(&l.counters.local));
+            let db = self.db;
+            let out = &mut self.out;
+            let done = self.ctx.try_with(|s| exec_shard(f, s, db, args, out));
+            if done.is_none() {
+                // A cross-shard transaction holds this shard: keep order by
+                // finishing what is queued, then wait for it.
+                self.finish_pipeline().await;
+                let out = &mut self.out;
+                self.ctx.with(|s| exec_shard(f, s, db, args, out)).await;
+            }
+            return;
+        }
+        local::with(|l| Counters::bump(&l.counters.hops_out));
+        let batch = match self.batches.iter().position(|b| b.shard == target) {
+            Some(i) => i,
+            None => {
+                self.batches.push(Batch { shard: target, resp3: self.out.resp3, cmds: Vec::new() });
+                self.batches.len() - 1
+            }
+        };
+        let cmds = &mut self.batches[batch].cmds;
+        self.holes.push(Hole { pos: self.out.len(), batch, idx: cmds.len() });
+        cmds.push((f, self.db, std::mem::take(args)));
+    }
+
+    /// Sends the batches queued for other shards, waits for their replies
+    /// and splices them into the reply buffer in request order.
+    pub async fn finish_pipeline(&mut self) {
+        if self.batches.is_empty() {
+            return;
+        }
+        let batches = std::mem::take(&mut self.batches);
+        let calls = batches.into_iter().map(|b| {
+            let Batch { shard, resp3, cmds } = b;
+            self.ctx.call(shard, move |s| {
+                local::with(|l| l.counters.hops_in.set(l.counters.hops_in.get() + cmds.len() as u64));
+                let mut out = ReplyBuf::new(resp3);
+                let mut ends = Vec::with_capacity(cmds.len());
+                for (f, db, args) in &cmds {
+                    exec_shard(*f, s, *db, args, &mut out);
+                    ends.push(out.len());
+                }
+                (out.buf, ends)
+            })
+        });
+        let results = join_all(calls).await;
+        let holes = std::mem::take(&mut self.holes);
+        let old = std::mem::take(&mut self.out.buf);
+        let extra: usize = results.iter().map(|r| r.as_ref().map_or(64, |(b, _)| b.len())).sum();
+        let mut buf = Vec::with_capacity(old.len() + extra);
+        let mut at = 0;
+        for h in holes {
+            buf.extend_from_slice(&old[at..h.pos]);
+            at = h.pos;
+            match &results[h.batch] {
+                Ok((bytes, ends)) => {
+                    let start = if h.idx == 0 { 0 } else { ends[h.idx - 1] };
+                    buf.extend_from_slice(&bytes[start..ends[h.idx]]);
+                }
+                Err(e) => {
+                    let mut tmp = ReplyBuf::new(false);
+                    tmp.error(&ReplyError::from(e.clone()).0);
+                    buf.extend_from_slice(&tmp.buf);
+                }
+            }
+        }
+        buf.extend_from_slice(&old[at..]);
+        self.out.buf = buf;
+    }
+
+    /// Moves queued pub/sub deliveries into the replies.
+    fn drain_outbox(&mut self) {
+        if self.outbox.overflow.get() {
+            tracing::warn!(client = self.client.id, "client output buffer limit reached, closing the client");
+            self.closing = true;
+            self.out.buf.clear();
+            return;
+        }
+        let mut ob = self.outbox.buf.borrow_mut();
+        if !ob.is_empty() {
+            self.out.buf.extend_from_slice(&ob);
+            ob.clear();
+        }
+    }
+
+    /// Writes the reply buffer; false when the client is gone.
+    pub async fn write_out(&mut self) -> bool {
+        let buf = std::mem::take(&mut self.out.buf);
+        self.client.obuf.set(buf.len());
+        let (res, mut buf) = self.stream.write_all(buf).await;
+        buf.clear();
+        if buf.capacity() > 4 * OUT_FLUSH {
+            buf.shrink_to(64 * 1024);
+        }
+        self.out.buf = buf;
+        self.client.obuf.set(0);
+        res.is_ok()
+    }
+
+    fn prepare_read(&mut self) -> monoio::buf::SliceMut<BytesMut> {
+        if self.rbuf.capacity() - self.rbuf.len() < 512 {
+            self.rbuf.reserve(READ_CHUNK);
+        }
+        let buf = std::mem::take(&mut self.rbuf);
+        let (start, end) = (buf.len(), buf.capacity());
+        buf.slice_mut(start..end)
+    }
+
+    /// Reads more request bytes; false at end of input or on error.
+    async fn read_more(&mut self) -> bool {
+        let timeout = self.server.timeout_secs.load(Ordering::Relaxed);
+        let slice = self.prepare_read();
+        let (res, slice) = if timeout > 0 && self.multi.is_none() {
+            let canceller = Canceller::new();
+            let read = self.stream.cancelable_read(slice, canceller.handle());
+            let mut read = pin!(read);
+            match monoio::time::timeout(Duration::from_secs(timeout), read.as_mut()).await {
+                Ok(r) => r,
+                Err(_) => {
+                    canceller.cancel();
+                    let (_, slice) = read.await;
+                    self.rbuf = slice.into_inner();
+                    tracing::debug!(client = self.client.id, "closing idle client");
+                    self.eof = true;
+                    return false;
+                }
+            }
+        } else {
+            self.stream.read(slice).await
+        };
+        self.rbuf = slice.into_inner();
+        self.client.qbuf.set(self.rbuf.len());
+        self.client.last_active.set(std::time::Instant::now());
+        match res {
+            Ok(0) | Err(_) => {
+                self.eof = true;
+                false
+            }
+            Ok(_) => true,
+        }
+    }
+
+    /// Waits for `fut` while still reading the socket, so that input is
+    /// buffered and a client that disconnects is noticed. `None` when the
+    /// client went away first.
+    pub async fn wait_for<F: Future>(&mut self, fut: F) -> Option<F::Output> {
+        let mut fut = pin!(fut);
+        loop {
+            if self.eof {
+                return None;
+            }
+            let canceller = Canceller::new();
+            let slice = self.prepare_read();
+            let read = self.stream.cancelable_read(slice, canceller.handle());
+            let mut read = pin!(read);
+            let first = poll_fn(|cx| {
+                if let Poll::Ready(v) = fut.as_mut().poll(cx) {
+                    return Poll::Ready(Ok(v));
+                }
+                read.as_mut().poll(cx).map(Err)
+            })
+            .await;
+            let (res, slice, value) = match first {
+                Ok(v) => {
+                    canceller.cancel();
+                    let (res, slice) = read.await;
+                    (res, slice, Some(v))
+                }
+                Err((res, slice)) => (res, slice, None),
+            };
+            self.rbuf = slice.into_inner();
+            self.client.qbuf.set(self.rbuf.len());
+            match res {
+                Ok(0) => self.eof = true,
+                Ok(_) => {}
+                Err(e) if e.raw_os_error() == Some(libc::ECANCELED) => {}
+                Err(_) => self.eof = true,
+            }
+            if let Some(v) = value {
+                return Some(v);
+            }
+            if self.rbuf.len() as u64 > self.server.config().client_query_buffer_limit {
+                self.eof = true;
+            }
+        }
+    }
+
+    /// Whether unprocessed request bytes are buffered.
+    pub fn has_buffered_input(&self) -> bool {
+        !self.rbuf.is_empty()
+    }
+
+    async fn cleanup(&mut self) {
+        crate::commands::on_disconnect(self).await;
+        local::unregister(self.client.id);
+        self.server.clients.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// `ERR unknown command 'x', with args beginning with: 'a' 'b' `, as Redis
+/// words it (at most 128 bytes of arguments).
+pub fn unknown_command(args: &[Bytes]) -> ReplyError {
+    let mut quoted = String::new();
+    for a in &args[1..] {
+        if quoted.len() >= 128 {
+            break;
+        }
+        let room = 128 - quoted.len();
+        quoted.push('\'');
+        quoted.push_str(&String::from_utf8_lossy(&a[..a.len().min(room)]));
+        quoted.push_str("' ");
+    }
+    let name = String::from_utf8_lossy(&args[0][..args[0].len().min(128)]);
+    ReplyError::owned(format!("ERR unknown command '{name}', with args beginning with: {quoted}"))
+}

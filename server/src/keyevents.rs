@@ -1,0 +1,181 @@
+//! Which keys changed on this core's shard, for WATCH and blocking pops.
+//!
+//! The engine reports every applied write, deletion, expiry, eviction and
+//! flush on the shard's mutation stream, synchronously on the shard's
+//! thread. This module keeps two small registries per shard and consults
+//! them only when they are non-empty, so a server nobody WATCHes or blocks
+//! on pays one branch per write.
+//!
+//! - **Watches**: `(db, key) -> flags` of the connections watching the key.
+//!   Any mutation of the key (or a flush of its database) sets the flags, and
+//!   EXEC refuses to run when its connection's flag is set.
+//! - **Ready keys**: when a key that some client is blocked on is written,
+//!   it is queued here; the code that ran the write then serves the blocked
+//!   clients (`crate::blocking::serve_ready`), as Redis does after each
+//!   command.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use coreshard_engine::{Event, Mutation};
+
+/// Set when any watched key of a connection changes.
+#[derive(Debug, Default)]
+pub struct WatchFlag(AtomicBool);
+
+impl WatchFlag {
+    /// Marks the watching transaction as doomed.
+    pub fn set(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+
+    /// Whether a watched key changed.
+    pub fn is_set(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+#[derive(Default)]
+struct Registries {
+    watches: HashMap<(u8, Bytes), Vec<Arc<WatchFlag>>>,
+    /// Keys clients are blocked on (with the number of waiters).
+    blocked: HashMap<(u8, Bytes), usize>,
+    /// Blocked-on keys written since the last `take_ready`.
+    ready: Vec<(u8, Bytes)>,
+}
+
+thread_local! {
+    static REG: RefCell<Registries> = RefCell::new(Registries::default());
+}
+
+/// Called by the mutation sink for every change on this shard.
+pub fn on_mutation(m: &Mutation<'_>) {
+    REG.with(|r| {
+        let Ok(mut r) = r.try_borrow_mut() else { return };
+        if r.watches.is_empty() && r.blocked.is_empty() {
+            return;
+        }
+        match m.event {
+            Event::FlushAll => {
+                for flags in r.watches.values() {
+                    flags.iter().for_each(|f| f.set());
+                }
+            }
+            Event::FlushDb => {
+                for ((db, _), flags) in r.watches.iter() {
+                    if *db == m.db {
+                        flags.iter().for_each(|f| f.set());
+                    }
+                }
+            }
+            event => {
+                if !r.watches.is_empty() {
+                    if let Some(flags) = r.watches.get(&(m.db, Bytes::copy_from_slice(m.key))) {
+                        flags.iter().for_each(|f| f.set());
+                    }
+                }
+                if matches!(event, Event::Write { .. }) && !r.blocked.is_empty() {
+                    let k = (m.db, Bytes::copy_from_slice(m.key));
+                    if r.blocked.contains_key(&k) && !r.ready.contains(&k) {
+                        r.ready.push(k);
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Registers `flag` as watching `key` of `db` on this shard.
+pub fn watch(db: u8, key: Bytes, flag: Arc<WatchFlag>) {
+    REG.with(|r| {
+        let mut r = r.borrow_mut();
+        let v = r.watches.entry((db, key)).or_default();
+        if !v.iter().any(|f| Arc::ptr_eq(f, &flag)) {
+            v.push(flag);
+        }
+    });
+}
+
+/// Removes `flag` from `key` of `db` on this shard.
+pub fn unwatch(db: u8, key: &Bytes, flag: &Arc<WatchFlag>) {
+    REG.with(|r| {
+        let mut r = r.borrow_mut();
+        let k = (db, key.clone());
+        if let Some(v) = r.watches.get_mut(&k) {
+            v.retain(|f| !Arc::ptr_eq(f, flag));
+            if v.is_empty() {
+                r.watches.remove(&k);
+            }
+        }
+    });
+}
+
+/// Notes one more client blocked on `key` of `db` on this shard.
+pub fn block_on(db: u8, key: Bytes) {
+    REG.with(|r| *r.borrow_mut().blocked.entry((db, key)).or_default() += 1);
+}
+
+/// Notes one client fewer blocked on `key` of `db`.
+pub fn unblock(db: u8, key: &Bytes) {
+    REG.with(|r| {
+        let mut r = r.borrow_mut();
+        let k = (db, key.clone());
+        if let Some(n) = r.blocked.get_mut(&k) {
+            *n -= 1;
+            if *n == 0 {
+                r.blocked.remove(&k);
+            }
+        }
+    });
+}
+
+/// Whether any blocked-on key was written since the last [`take_ready`].
+#[inline]
+pub fn has_ready() -> bool {
+    REG.with(|r| r.try_borrow().is_ok_and(|r| !r.ready.is_empty()))
+}
+
+/// The blocked-on keys written since the last call, in write order.
+pub fn take_ready() -> Vec<(u8, Bytes)> {
+    REG.with(|r| std::mem::take(&mut r.borrow_mut().ready))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(db: u8, key: &[u8]) {
+        let value = coreshard_engine::Value::Str(Bytes::from_static(b"v"));
+        on_mutation(&Mutation {
+            shard: 0,
+            seq: 1,
+            db,
+            key,
+            event: Event::Write { value: value.as_ref(), expire_at: None },
+        });
+    }
+
+    #[test]
+    fn watch_flags_and_ready_keys() {
+        let flag = Arc::new(WatchFlag::default());
+        watch(0, Bytes::from_static(b"k"), flag.clone());
+        write(1, b"k");
+        assert!(!flag.is_set(), "another database's key");
+        write(0, b"k");
+        assert!(flag.is_set());
+        unwatch(0, &Bytes::from_static(b"k"), &flag);
+
+        block_on(0, Bytes::from_static(b"list"));
+        write(0, b"other");
+        assert!(!has_ready());
+        write(0, b"list");
+        write(0, b"list");
+        assert_eq!(take_ready(), vec![(0, Bytes::from_static(b"list"))]);
+        unblock(0, &Bytes::from_static(b"list"));
+        write(0, b"list");
+        assert!(!has_ready());
+    }
+}
