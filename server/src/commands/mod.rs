@@ -6,11 +6,13 @@ use std::sync::OnceLock;
 use crate::cmd::Command;
 use crate::conn::Conn;
 
+pub mod collection;
 pub mod connection;
+pub mod hash;
 pub mod string;
 
 /// Every family's commands.
-const FAMILIES: &[&[&Command]] = &[connection::COMMANDS, string::COMMANDS];
+const FAMILIES: &[&[&Command]] = &[connection::COMMANDS, string::COMMANDS, hash::COMMANDS];
 
 type Table = HashMap<&'static str, &'static Command, ahash::RandomState>;
 
