@@ -570,8 +570,9 @@ impl Shard {
     /// `ZRANDMEMBER key [count]`: calls `f` with each picked member and its
     /// score and returns how many were picked. Without a count, one member
     /// (none for a missing key). A positive count picks that many distinct
-    /// members (all of them, in order, when it reaches the size); a negative
-    /// count picks `|count|` members independently, so repeats are possible.
+    /// members (all of them when it reaches the size, highest score first as
+    /// Redis 7.0 replies); a negative count picks `|count|` members
+    /// independently, so repeats are possible.
     /// Results stream through `f` because a negative count may ask for far
     /// more picks than the set has members.
     pub fn zrandmember(
@@ -602,7 +603,9 @@ impl Shard {
             Some(c) => usize::try_from(c).unwrap_or(usize::MAX),
         };
         if count >= len {
-            for rank in 0..len {
+            // The whole set, highest score first: Redis 7.0 walks its
+            // sorted-set iterator from the tail.
+            for rank in (0..len).rev() {
                 emit(rank);
             }
             return Ok(len);

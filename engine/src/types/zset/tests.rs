@@ -400,7 +400,15 @@ fn zrandmember() {
     };
     assert_eq!(pick(&mut sh, None).len(), 1);
     assert_eq!(pick(&mut sh, Some(0)).len(), 0);
-    assert_eq!(pick(&mut sh, Some(10)).len(), 5);
+    // The whole set comes highest score first, as in Redis 7.0.
+    let all: Vec<&str> = ["e", "d", "c", "b", "a"].to_vec();
+    for count in [5, 10] {
+        let got = pick(&mut sh, Some(count));
+        assert_eq!(
+            got.iter().map(|(m, _)| &m[..]).collect::<Vec<_>>(),
+            all.iter().map(|m| m.as_bytes()).collect::<Vec<_>>()
+        );
+    }
     for count in [1, 2, 3, 4] {
         let mut v = pick(&mut sh, Some(count));
         assert_eq!(v.len(), count as usize);
