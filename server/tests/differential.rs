@@ -274,3 +274,43 @@ fn print_reference_replies() {
         println!("{:>4} {}\n       {outcome}", step.line, step.text);
     }
 }
+
+#[test]
+fn resp_parser_reads_every_type() {
+    let wire: &[u8] = b"+OK\r\n-ERR bad\r\n:-42\r\n$3\r\na\r\n\r\n$0\r\n\r\n$-1\r\n*-1\r\n*2\r\n:1\r\n$1\r\nx\r\n\
+_\r\n,1.5\r\n,-inf\r\n#t\r\n#f\r\n(3492890328409238509324850943850943825024385\r\n!9\r\nERR boom!\r\n\
+=9\r\ntxt:hello\r\n%1\r\n+k\r\n:1\r\n~2\r\n+a\r\n+b\r\n>2\r\n$7\r\nmessage\r\n$2\r\nhi\r\n|1\r\n+ttl\r\n:3\r\n$1\r\nv\r\n";
+    let mut r = std::io::BufReader::new(wire);
+    let mut next = || common::read_reply_from(&mut r).unwrap_or_else(|e| panic!("parse error: {e}"));
+    assert_eq!(next(), Reply::ok());
+    assert_eq!(next(), Reply::error("ERR bad"));
+    assert_eq!(next(), Reply::Integer(-42));
+    assert_eq!(next(), Reply::bulk("a\r\n"));
+    assert_eq!(next(), Reply::bulk(""));
+    assert_eq!(next(), Reply::NullBulk);
+    assert_eq!(next(), Reply::NullArray);
+    assert_eq!(next(), Reply::Array(vec![Reply::Integer(1), Reply::bulk("x")]));
+    assert_eq!(next(), Reply::Null);
+    assert_eq!(next(), Reply::Double("1.5".into()));
+    let inf = next();
+    assert_eq!(inf.as_f64(), Some(f64::NEG_INFINITY));
+    assert_eq!(next(), Reply::Boolean(true));
+    assert_eq!(next(), Reply::Boolean(false));
+    assert_eq!(next(), Reply::BigNumber("3492890328409238509324850943850943825024385".into()));
+    assert_eq!(next(), Reply::error("ERR boom!"));
+    assert_eq!(next(), Reply::Verbatim { format: "txt".into(), text: b"hello".to_vec() });
+    assert_eq!(next(), Reply::Map(vec![(Reply::simple("k"), Reply::Integer(1))]));
+    assert_eq!(next(), Reply::Set(vec![Reply::simple("a"), Reply::simple("b")]));
+    assert_eq!(next(), Reply::Push(vec![Reply::bulk("message"), Reply::bulk("hi")]));
+    assert_eq!(
+        next(),
+        Reply::Attribute { attrs: vec![(Reply::simple("ttl"), Reply::Integer(3))], reply: Box::new(Reply::bulk("v")) }
+    );
+    let eof = common::read_reply_from(&mut r).map(|_| ()).map_err(|e| e.kind());
+    assert_eq!(eof, Err(std::io::ErrorKind::UnexpectedEof));
+    // Malformed input is an error, not a panic.
+    for bad in [&b"?x\r\n"[..], b"$5\r\nab\r\n", b":12a\r\n", b"+OK\n", b"#x\r\n"] {
+        assert!(common::read_reply_from(&mut std::io::BufReader::new(bad)).is_err(), "{bad:?}");
+    }
+    assert_eq!(format!("{:?}", Reply::bulk("a\"\x01")), r#""a\"\x01""#);
+}
