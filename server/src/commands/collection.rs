@@ -128,6 +128,33 @@ pub fn parse_numkeys_positive(arg: &[u8]) -> Result<usize, ReplyError> {
     }
 }
 
+/// Runs command lines on a bare shard, as the connection would on the
+/// shard owning their keys, and returns the encoded replies.
+#[cfg(test)]
+pub(crate) fn run_lines(resp3: bool, lines: &[&str]) -> Vec<String> {
+    use coreshard_engine::{Shard, ShardConfig};
+
+    use crate::cmd::Run;
+    use crate::resp::ReplyBuf;
+
+    let mut shard = Shard::new(0, ShardConfig::default());
+    lines
+        .iter()
+        .map(|line| {
+            let args: Vec<Bytes> = line.split(' ').map(|a| Bytes::copy_from_slice(a.as_bytes())).collect();
+            let cmd = crate::commands::lookup(&args[0]).unwrap_or_else(|| panic!("unknown command in {line}"));
+            assert!(cmd.arity_ok(args.len()), "arity of {line}");
+            let f = match cmd.run {
+                Run::Shard(f) | Run::Keyed { shard: f, .. } => f,
+                _ => panic!("{line} does not run on a shard"),
+            };
+            let mut out = ReplyBuf::new(resp3);
+            crate::conn::exec_shard(f, &mut shard, 0, &args, &mut out);
+            String::from_utf8(out.buf).unwrap_or_else(|e| panic!("{line}: {e}"))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,31 +196,4 @@ mod tests {
         let a = args(&["hscan", "k", "x", "count", "0"]);
         assert!(scan_start(&a, None, Kind::Hash).is_err_and(|e| e.0 == "ERR invalid cursor"));
     }
-}
-
-/// Runs command lines on a bare shard, as the connection would on the
-/// shard owning their keys, and returns the encoded replies.
-#[cfg(test)]
-pub(crate) fn run_lines(resp3: bool, lines: &[&str]) -> Vec<String> {
-    use coreshard_engine::{Shard, ShardConfig};
-
-    use crate::cmd::Run;
-    use crate::resp::ReplyBuf;
-
-    let mut shard = Shard::new(0, ShardConfig::default());
-    lines
-        .iter()
-        .map(|line| {
-            let args: Vec<Bytes> = line.split(' ').map(|a| Bytes::copy_from_slice(a.as_bytes())).collect();
-            let cmd = crate::commands::lookup(&args[0]).unwrap_or_else(|| panic!("unknown command in {line}"));
-            assert!(cmd.arity_ok(args.len()), "arity of {line}");
-            let f = match cmd.run {
-                Run::Shard(f) | Run::Keyed { shard: f, .. } => f,
-                _ => panic!("{line} does not run on a shard"),
-            };
-            let mut out = ReplyBuf::new(resp3);
-            crate::conn::exec_shard(f, &mut shard, 0, &args, &mut out);
-            String::from_utf8(out.buf).unwrap_or_else(|e| panic!("{line}: {e}"))
-        })
-        .collect()
 }

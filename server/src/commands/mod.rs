@@ -9,10 +9,13 @@ use crate::conn::Conn;
 pub mod collection;
 pub mod connection;
 pub mod hash;
+pub mod set;
 pub mod string;
+pub mod zset;
 
 /// Every family's commands.
-const FAMILIES: &[&[&Command]] = &[connection::COMMANDS, string::COMMANDS, hash::COMMANDS];
+const FAMILIES: &[&[&Command]] =
+    &[connection::COMMANDS, string::COMMANDS, hash::COMMANDS, set::COMMANDS, zset::COMMANDS];
 
 type Table = HashMap<&'static str, &'static Command, ahash::RandomState>;
 
