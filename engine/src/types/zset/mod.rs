@@ -24,6 +24,10 @@ const ERR_GT_LT_NX: &str = "GT, LT, and/or NX options at the same time are not c
 const ERR_INCR_PAIRS: &str = "INCR option supports a single increment-element pair";
 const ERR_NOT_POSITIVE: &str = "value is out of range, must be positive";
 
+/// ZSCAN returns sorted sets of at most this many members in one call, as
+/// Redis does for its compact (listpack) encoding.
+const SCAN_WHOLE_MAX: usize = 128;
+
 /// Members with their scores, as range and pop commands return them.
 pub type ScoredMembers = Vec<(Bytes, f64)>;
 
@@ -669,7 +673,9 @@ impl Shard {
 
     /// ZSCAN key cursor [MATCH pattern] [COUNT count]: the next cursor (0 when
     /// done) and a batch of members with scores. Every member present for
-    /// the whole scan is returned exactly once.
+    /// the whole scan is returned exactly once. Sorted sets of up to 128
+    /// members come whole, in score order, with cursor 0 (whatever the
+    /// cursor), as Redis does for its compact encoding.
     pub fn zscan(
         &mut self,
         db: u8,
@@ -679,9 +685,13 @@ impl Shard {
         count: usize,
     ) -> Result<(u64, ScoredMembers)> {
         let Some(z) = self.zread(db, key)? else { return Ok((0, Vec::new())) };
+        let matching = |m: &Bytes| pattern.is_none_or(|p| crate::glob::matches(p, m));
+        if z.len() <= SCAN_WHOLE_MAX {
+            return Ok((0, z.iter().filter(|(m, _)| matching(m)).map(|(m, s)| (m.clone(), s)).collect()));
+        }
         let mut out = Vec::new();
         let next = z.scan(cursor, count, |m, s| {
-            if pattern.is_none_or(|p| crate::glob::matches(p, m)) {
+            if matching(m) {
                 out.push((m.clone(), s));
             }
         });
