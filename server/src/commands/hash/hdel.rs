@@ -10,7 +10,7 @@ pub const HDEL: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
     group: "hash",
-    summary: "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.",
+    summary: "Delete one or more hash fields",
     since: "2.0.0",
 };
 

@@ -10,7 +10,7 @@ pub const HEXISTS: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
     group: "hash",
-    summary: "Determines whether a field exists in a hash.",
+    summary: "Determine if a hash field exists",
     since: "2.0.0",
 };
 

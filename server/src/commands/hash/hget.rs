@@ -10,7 +10,7 @@ pub const HGET: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
     group: "hash",
-    summary: "Returns the value of a field in a hash.",
+    summary: "Get the value of a hash field",
     since: "2.0.0",
 };
 

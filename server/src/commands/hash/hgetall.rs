@@ -10,7 +10,7 @@ pub const HGETALL: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
     group: "hash",
-    summary: "Returns all fields and values in a hash.",
+    summary: "Get all the fields and values in a hash",
     since: "2.0.0",
 };
 

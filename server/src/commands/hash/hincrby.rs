@@ -10,7 +10,7 @@ pub const HINCRBY: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
     group: "hash",
-    summary: "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.",
+    summary: "Increment the integer value of a hash field by the given number",
     since: "2.0.0",
 };
 

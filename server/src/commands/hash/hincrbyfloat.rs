@@ -10,7 +10,7 @@ pub const HINCRBYFLOAT: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
     group: "hash",
-    summary: "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.",
+    summary: "Increment the float value of a hash field by the given amount",
     since: "2.6.0",
 };
 

@@ -10,7 +10,7 @@ pub const HKEYS: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
     group: "hash",
-    summary: "Returns all fields in a hash.",
+    summary: "Get all the fields in a hash",
     since: "2.0.0",
 };
 

@@ -10,7 +10,7 @@ pub const HLEN: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
     group: "hash",
-    summary: "Returns the number of fields in a hash.",
+    summary: "Get the number of fields in a hash",
     since: "2.0.0",
 };
 

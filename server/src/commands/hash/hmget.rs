@@ -10,7 +10,7 @@ pub const HMGET: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
     group: "hash",
-    summary: "Returns the values of all fields in a hash.",
+    summary: "Get the values of all the given hash fields",
     since: "2.0.0",
 };
 

@@ -14,7 +14,7 @@ pub const HRANDFIELD: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
     group: "hash",
-    summary: "Returns one or more random fields from a hash.",
+    summary: "Get one or multiple random fields from a hash",
     since: "6.2.0",
 };
 

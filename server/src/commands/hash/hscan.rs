@@ -14,7 +14,7 @@ pub const HSCAN: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
     group: "hash",
-    summary: "Iterates over fields and values of a hash.",
+    summary: "Incrementally iterate hash fields and associated values",
     since: "2.8.0",
 };
 

@@ -11,7 +11,7 @@ pub const HSET: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(hset),
     group: "hash",
-    summary: "Creates or modifies the value of a field in a hash.",
+    summary: "Set the string value of a hash field",
     since: "2.0.0",
 };
 
@@ -23,7 +23,7 @@ pub const HMSET: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(hmset),
     group: "hash",
-    summary: "Sets the values of multiple fields.",
+    summary: "Set multiple hash fields to multiple values",
     since: "2.0.0",
 };
 

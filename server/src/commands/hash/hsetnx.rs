@@ -10,7 +10,7 @@ pub const HSETNX: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
     group: "hash",
-    summary: "Sets the value of a field in a hash only when the field doesn't exist.",
+    summary: "Set the value of a hash field, only if the field does not exist",
     since: "2.0.0",
 };
 

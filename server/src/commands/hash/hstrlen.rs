@@ -10,7 +10,7 @@ pub const HSTRLEN: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
     group: "hash",
-    summary: "Returns the length of the value of a field.",
+    summary: "Get the length of the value of a hash field",
     since: "3.2.0",
 };
 

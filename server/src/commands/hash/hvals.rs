@@ -10,7 +10,7 @@ pub const HVALS: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
     group: "hash",
-    summary: "Returns all values in a hash.",
+    summary: "Get all the values in a hash",
     since: "2.0.0",
 };
 

@@ -10,7 +10,7 @@ pub const SADD: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
     group: "set",
-    summary: "Adds one or more members to a set. Creates the key if it doesn't exist.",
+    summary: "Add one or more members to a set",
     since: "1.0.0",
 };
 

@@ -10,7 +10,7 @@ pub const SCARD: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
     group: "set",
-    summary: "Returns the number of members in a set.",
+    summary: "Get the number of members in a set",
     since: "1.0.0",
 };
 

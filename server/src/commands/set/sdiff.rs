@@ -14,7 +14,7 @@ pub const SDIFF: Command = Command {
     keys: KeySpec::ALL,
     run: Run::Keyed { shard, spanning },
     group: "set",
-    summary: "Returns the difference of multiple sets.",
+    summary: "Subtract multiple sets",
     since: "1.0.0",
 };
 

@@ -14,7 +14,7 @@ pub const SDIFFSTORE: Command = Command {
     keys: KeySpec::ALL,
     run: Run::Keyed { shard, spanning },
     group: "set",
-    summary: "Stores the difference of multiple sets in a key.",
+    summary: "Subtract multiple sets and store the resulting set in a key",
     since: "1.0.0",
 };
 

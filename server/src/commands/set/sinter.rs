@@ -14,7 +14,7 @@ pub const SINTER: Command = Command {
     keys: KeySpec::ALL,
     run: Run::Keyed { shard, spanning },
     group: "set",
-    summary: "Returns the intersect of multiple sets.",
+    summary: "Intersect multiple sets",
     since: "1.0.0",
 };
 

@@ -15,7 +15,7 @@ pub const SINTERCARD: Command = Command {
     keys: KeySpec::NumKeys { at: 1, dest: false },
     run: Run::Keyed { shard, spanning },
     group: "set",
-    summary: "Returns the number of members of the intersect of multiple sets.",
+    summary: "Intersect multiple sets and return the cardinality of the result",
     since: "7.0.0",
 };
 

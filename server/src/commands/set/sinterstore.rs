@@ -14,7 +14,7 @@ pub const SINTERSTORE: Command = Command {
     keys: KeySpec::ALL,
     run: Run::Keyed { shard, spanning },
     group: "set",
-    summary: "Stores the intersect of multiple sets in a key.",
+    summary: "Intersect multiple sets and store the resulting set in a key",
     since: "1.0.0",
 };
 

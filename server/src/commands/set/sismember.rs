@@ -10,7 +10,7 @@ pub const SISMEMBER: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
     group: "set",
-    summary: "Determines whether a member belongs to a set.",
+    summary: "Determine if a given value is a member of a set",
     since: "1.0.0",
 };
 

@@ -10,7 +10,7 @@ pub const SMEMBERS: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
     group: "set",
-    summary: "Returns all members of a set.",
+    summary: "Get all the members in a set",
     since: "1.0.0",
 };
 

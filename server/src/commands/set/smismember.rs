@@ -10,7 +10,7 @@ pub const SMISMEMBER: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
     group: "set",
-    summary: "Determines whether multiple members belong to a set.",
+    summary: "Returns the membership associated with the given elements for a set",
     since: "6.2.0",
 };
 

@@ -14,7 +14,7 @@ pub const SMOVE: Command = Command {
     keys: KeySpec::TWO,
     run: Run::Keyed { shard, spanning },
     group: "set",
-    summary: "Moves a member from one set to another.",
+    summary: "Move a member from one set to another",
     since: "1.0.0",
 };
 

@@ -11,7 +11,7 @@ pub const SPOP: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
     group: "set",
-    summary: "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.",
+    summary: "Remove and return one or multiple random members from a set",
     since: "1.0.0",
 };
 

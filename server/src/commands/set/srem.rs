@@ -10,7 +10,7 @@ pub const SREM: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
     group: "set",
-    summary: "Removes one or more members from a set. Deletes the set if the last member was removed.",
+    summary: "Remove one or more members from a set",
     since: "1.0.0",
 };
 

@@ -13,7 +13,7 @@ pub const SSCAN: Command = Command {
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
     group: "set",
-    summary: "Iterates over members of a set.",
+    summary: "Incrementally iterate Set elements",
     since: "2.8.0",
 };
 

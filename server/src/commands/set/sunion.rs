@@ -14,7 +14,7 @@ pub const SUNION: Command = Command {
     keys: KeySpec::ALL,
     run: Run::Keyed { shard, spanning },
     group: "set",
-    summary: "Returns the union of multiple sets.",
+    summary: "Add multiple sets",
     since: "1.0.0",
 };
 

@@ -12,8 +12,8 @@ pub const ZADD: Command = Command {
     flags: flags::WRITE | flags::DENYOOM | flags::FAST,
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
-    group: "sorted_set",
-    summary: "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.",
+    group: "sorted-set",
+    summary: "Add one or more members to a sorted set, or update its score if it already exists",
     since: "1.2.0",
 };
 

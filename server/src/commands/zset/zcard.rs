@@ -9,8 +9,8 @@ pub const ZCARD: Command = Command {
     flags: flags::READONLY | flags::FAST,
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
-    group: "sorted_set",
-    summary: "Returns the number of members in a sorted set.",
+    group: "sorted-set",
+    summary: "Get the number of members in a sorted set",
     since: "1.2.0",
 };
 

@@ -10,8 +10,8 @@ pub const ZCOUNT: Command = Command {
     flags: flags::READONLY | flags::FAST,
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
-    group: "sorted_set",
-    summary: "Returns the count of members in a sorted set that have scores within a range.",
+    group: "sorted-set",
+    summary: "Count the members in a sorted set with scores within the given values",
     since: "2.0.0",
 };
 

@@ -17,8 +17,8 @@ pub const ZDIFF: Command = Command {
     flags: flags::READONLY,
     keys: KeySpec::NumKeys { at: 1, dest: false },
     run: Run::Keyed { shard, spanning },
-    group: "sorted_set",
-    summary: "Returns the difference between multiple sorted sets.",
+    group: "sorted-set",
+    summary: "Subtract multiple sorted sets",
     since: "6.2.0",
 };
 

@@ -18,8 +18,8 @@ pub const ZDIFFSTORE: Command = Command {
     flags: flags::WRITE | flags::DENYOOM,
     keys: KeySpec::NumKeys { at: 2, dest: true },
     run: Run::Keyed { shard, spanning },
-    group: "sorted_set",
-    summary: "Stores the difference of multiple sorted sets in a key.",
+    group: "sorted-set",
+    summary: "Subtract multiple sorted sets and store the resulting sorted set in a new key",
     since: "6.2.0",
 };
 

@@ -10,8 +10,8 @@ pub const ZINCRBY: Command = Command {
     flags: flags::WRITE | flags::DENYOOM | flags::FAST,
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
-    group: "sorted_set",
-    summary: "Increments the score of a member in a sorted set.",
+    group: "sorted-set",
+    summary: "Increment the score of a member in a sorted set",
     since: "1.2.0",
 };
 

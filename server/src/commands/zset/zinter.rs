@@ -17,8 +17,8 @@ pub const ZINTER: Command = Command {
     flags: flags::READONLY,
     keys: KeySpec::NumKeys { at: 1, dest: false },
     run: Run::Keyed { shard, spanning },
-    group: "sorted_set",
-    summary: "Returns the intersect of multiple sorted sets.",
+    group: "sorted-set",
+    summary: "Intersect multiple sorted sets",
     since: "6.2.0",
 };
 

@@ -13,8 +13,8 @@ pub const ZINTERCARD: Command = Command {
     flags: flags::READONLY,
     keys: KeySpec::NumKeys { at: 1, dest: false },
     run: Run::Keyed { shard, spanning },
-    group: "sorted_set",
-    summary: "Returns the number of members of the intersect of multiple sorted sets.",
+    group: "sorted-set",
+    summary: "Intersect multiple sorted sets and return the cardinality of the result",
     since: "7.0.0",
 };
 

@@ -10,8 +10,8 @@ pub const ZLEXCOUNT: Command = Command {
     flags: flags::READONLY | flags::FAST,
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
-    group: "sorted_set",
-    summary: "Returns the number of members in a sorted set within a lexicographical range.",
+    group: "sorted-set",
+    summary: "Count the number of members in a sorted set between a given lexicographical range",
     since: "2.8.9",
 };
 

@@ -15,8 +15,8 @@ pub const ZMPOP: Command = Command {
     flags: flags::WRITE,
     keys: KeySpec::NumKeys { at: 1, dest: false },
     run: Run::Keyed { shard, spanning },
-    group: "sorted_set",
-    summary: "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.",
+    group: "sorted-set",
+    summary: "Remove and return members with scores in a sorted set",
     since: "7.0.0",
 };
 

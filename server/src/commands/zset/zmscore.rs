@@ -9,8 +9,8 @@ pub const ZMSCORE: Command = Command {
     flags: flags::READONLY | flags::FAST,
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
-    group: "sorted_set",
-    summary: "Returns the score of one or more members in a sorted set.",
+    group: "sorted-set",
+    summary: "Get the score associated with the given members in a sorted set",
     since: "6.2.0",
 };
 

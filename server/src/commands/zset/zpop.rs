@@ -9,8 +9,8 @@ pub const ZPOPMIN: Command = Command {
     flags: flags::WRITE | flags::FAST,
     keys: KeySpec::FIRST,
     run: Run::Shard(zpopmin),
-    group: "sorted_set",
-    summary: "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.",
+    group: "sorted-set",
+    summary: "Remove and return members with the lowest scores in a sorted set",
     since: "5.0.0",
 };
 
@@ -21,8 +21,8 @@ pub const ZPOPMAX: Command = Command {
     flags: flags::WRITE | flags::FAST,
     keys: KeySpec::FIRST,
     run: Run::Shard(zpopmax),
-    group: "sorted_set",
-    summary: "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.",
+    group: "sorted-set",
+    summary: "Remove and return members with the highest scores in a sorted set",
     since: "5.0.0",
 };
 

@@ -15,8 +15,8 @@ pub const ZRANDMEMBER: Command = Command {
     flags: flags::READONLY,
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
-    group: "sorted_set",
-    summary: "Returns one or more random members from a sorted set.",
+    group: "sorted-set",
+    summary: "Get one or multiple random elements from a sorted set",
     since: "6.2.0",
 };
 

@@ -15,8 +15,8 @@ pub const ZRANGE: Command = Command {
     flags: flags::READONLY,
     keys: KeySpec::FIRST,
     run: Run::Shard(zrange),
-    group: "sorted_set",
-    summary: "Returns members in a sorted set within a range of indexes.",
+    group: "sorted-set",
+    summary: "Return a range of members in a sorted set",
     since: "1.2.0",
 };
 
@@ -27,8 +27,8 @@ pub const ZREVRANGE: Command = Command {
     flags: flags::READONLY,
     keys: KeySpec::FIRST,
     run: Run::Shard(zrevrange),
-    group: "sorted_set",
-    summary: "Returns members in a sorted set within a range of indexes in reverse order.",
+    group: "sorted-set",
+    summary: "Return a range of members in a sorted set, by index, with scores ordered from high to low",
     since: "1.2.0",
 };
 
@@ -39,8 +39,8 @@ pub const ZRANGEBYSCORE: Command = Command {
     flags: flags::READONLY,
     keys: KeySpec::FIRST,
     run: Run::Shard(zrangebyscore),
-    group: "sorted_set",
-    summary: "Returns members in a sorted set within a range of scores.",
+    group: "sorted-set",
+    summary: "Return a range of members in a sorted set, by score",
     since: "1.0.5",
 };
 
@@ -51,8 +51,8 @@ pub const ZREVRANGEBYSCORE: Command = Command {
     flags: flags::READONLY,
     keys: KeySpec::FIRST,
     run: Run::Shard(zrevrangebyscore),
-    group: "sorted_set",
-    summary: "Returns members in a sorted set within a range of scores in reverse order.",
+    group: "sorted-set",
+    summary: "Return a range of members in a sorted set, by score, with scores ordered from high to low",
     since: "2.2.0",
 };
 
@@ -63,8 +63,8 @@ pub const ZRANGEBYLEX: Command = Command {
     flags: flags::READONLY,
     keys: KeySpec::FIRST,
     run: Run::Shard(zrangebylex),
-    group: "sorted_set",
-    summary: "Returns members in a sorted set within a lexicographical range.",
+    group: "sorted-set",
+    summary: "Return a range of members in a sorted set, by lexicographical range",
     since: "2.8.9",
 };
 
@@ -75,8 +75,9 @@ pub const ZREVRANGEBYLEX: Command = Command {
     flags: flags::READONLY,
     keys: KeySpec::FIRST,
     run: Run::Shard(zrevrangebylex),
-    group: "sorted_set",
-    summary: "Returns members in a sorted set within a lexicographical range in reverse order.",
+    group: "sorted-set",
+    summary:
+        "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.",
     since: "2.8.9",
 };
 

@@ -17,8 +17,8 @@ pub const ZRANGESTORE: Command = Command {
     flags: flags::WRITE | flags::DENYOOM,
     keys: KeySpec::TWO,
     run: Run::Keyed { shard, spanning },
-    group: "sorted_set",
-    summary: "Stores a range of members from sorted set in a key.",
+    group: "sorted-set",
+    summary: "Store a range of members from sorted set into another key",
     since: "6.2.0",
 };
 

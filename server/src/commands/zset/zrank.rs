@@ -10,8 +10,8 @@ pub const ZRANK: Command = Command {
     flags: flags::READONLY | flags::FAST,
     keys: KeySpec::FIRST,
     run: Run::Shard(zrank),
-    group: "sorted_set",
-    summary: "Returns the index of a member in a sorted set ordered by ascending scores.",
+    group: "sorted-set",
+    summary: "Determine the index of a member in a sorted set",
     since: "2.0.0",
 };
 
@@ -22,8 +22,8 @@ pub const ZREVRANK: Command = Command {
     flags: flags::READONLY | flags::FAST,
     keys: KeySpec::FIRST,
     run: Run::Shard(zrevrank),
-    group: "sorted_set",
-    summary: "Returns the index of a member in a sorted set ordered by descending scores.",
+    group: "sorted-set",
+    summary: "Determine the index of a member in a sorted set, with scores ordered from high to low",
     since: "2.0.0",
 };
 

@@ -9,8 +9,8 @@ pub const ZREM: Command = Command {
     flags: flags::WRITE | flags::FAST,
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
-    group: "sorted_set",
-    summary: "Removes one or more members from a sorted set. Deletes the sorted set if all members were removed.",
+    group: "sorted-set",
+    summary: "Remove one or more members from a sorted set",
     since: "1.2.0",
 };
 

@@ -10,8 +10,8 @@ pub const ZREMRANGEBYLEX: Command = Command {
     flags: flags::WRITE,
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
-    group: "sorted_set",
-    summary: "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.",
+    group: "sorted-set",
+    summary: "Remove all members in a sorted set between the given lexicographical range",
     since: "2.8.9",
 };
 

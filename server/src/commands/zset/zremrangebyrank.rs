@@ -9,7 +9,7 @@ pub const ZREMRANGEBYRANK: Command = Command {
     flags: flags::WRITE,
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
-    group: "sorted_set",
+    group: "sorted-set",
     summary:
         "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.",
     since: "2.0.0",

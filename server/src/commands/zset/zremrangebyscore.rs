@@ -10,7 +10,7 @@ pub const ZREMRANGEBYSCORE: Command = Command {
     flags: flags::WRITE,
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
-    group: "sorted_set",
+    group: "sorted-set",
     summary:
         "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.",
     since: "1.2.0",

@@ -13,8 +13,8 @@ pub const ZSCAN: Command = Command {
     flags: flags::READONLY,
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
-    group: "sorted_set",
-    summary: "Iterates over members and scores of a sorted set.",
+    group: "sorted-set",
+    summary: "Incrementally iterate sorted sets elements and associated scores",
     since: "2.8.0",
 };
 

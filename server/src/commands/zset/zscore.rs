@@ -9,8 +9,8 @@ pub const ZSCORE: Command = Command {
     flags: flags::READONLY | flags::FAST,
     keys: KeySpec::FIRST,
     run: Run::Shard(run),
-    group: "sorted_set",
-    summary: "Returns the score of a member in a sorted set.",
+    group: "sorted-set",
+    summary: "Get the score associated with the given member in a sorted set",
     since: "1.2.0",
 };
 

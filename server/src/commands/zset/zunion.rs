@@ -17,8 +17,8 @@ pub const ZUNION: Command = Command {
     flags: flags::READONLY,
     keys: KeySpec::NumKeys { at: 1, dest: false },
     run: Run::Keyed { shard, spanning },
-    group: "sorted_set",
-    summary: "Returns the union of multiple sorted sets.",
+    group: "sorted-set",
+    summary: "Add multiple sorted sets",
     since: "6.2.0",
 };
 

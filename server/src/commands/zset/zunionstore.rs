@@ -18,8 +18,8 @@ pub const ZUNIONSTORE: Command = Command {
     flags: flags::WRITE | flags::DENYOOM,
     keys: KeySpec::NumKeys { at: 2, dest: true },
     run: Run::Keyed { shard, spanning },
-    group: "sorted_set",
-    summary: "Stores the union of multiple sorted sets in a key.",
+    group: "sorted-set",
+    summary: "Add multiple sorted sets and store the resulting sorted set in a new key",
     since: "2.0.0",
 };
 
