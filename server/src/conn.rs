@@ -47,7 +47,7 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    fn new(limit: usize) -> Outbox {
+    pub(crate) fn new(limit: usize) -> Outbox {
         Outbox { limit: Cell::new(limit), ..Outbox::default() }
     }
 
@@ -74,6 +74,13 @@ impl Outbox {
     /// Whether the queue passed its limit (the connection must close).
     pub fn overflowed(&self) -> bool {
         self.overflow.get()
+    }
+
+    /// Moves everything queued to the end of `out`.
+    pub fn drain_into(&self, out: &mut Vec<u8>) {
+        let mut buf = self.buf.borrow_mut();
+        out.extend_from_slice(&buf);
+        buf.clear();
     }
 
     /// Bytes queued.
@@ -484,11 +491,7 @@ impl Conn {
             self.out.buf.clear();
             return;
         }
-        let mut ob = self.outbox.buf.borrow_mut();
-        if !ob.is_empty() {
-            self.out.buf.extend_from_slice(&ob);
-            ob.clear();
-        }
+        self.outbox.drain_into(&mut self.out.buf);
     }
 
     /// Writes the reply buffer; false when the client is gone.

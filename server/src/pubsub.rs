@@ -262,3 +262,92 @@ pub fn numsub(channels: &[Bytes]) -> Vec<usize> {
 pub fn patterns() -> Vec<Bytes> {
     REGISTRY.with(|r| r.borrow().patterns.keys().cloned().collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::time::Instant;
+
+    use super::*;
+    use crate::server::PortKind;
+
+    fn client(id: u64, resp: u8) -> Rc<ClientEntry> {
+        let addr = "127.0.0.1:1".parse().unwrap();
+        Rc::new(ClientEntry {
+            id,
+            addr,
+            laddr: addr,
+            fd: -1,
+            port: PortKind::Main,
+            created: Instant::now(),
+            last_active: Cell::new(Instant::now()),
+            name: RefCell::new(None),
+            lib_name: RefCell::new(None),
+            lib_ver: RefCell::new(None),
+            db: Cell::new(0),
+            last_cmd: Cell::new("NULL"),
+            resp: Cell::new(resp),
+            sub: Cell::new(0),
+            psub: Cell::new(0),
+            multi: Cell::new(-1),
+            qbuf: Cell::new(0),
+            obuf: Cell::new(0),
+            blocked: Cell::new(false),
+            killed: Cell::new(false),
+        })
+    }
+
+    fn add(kind: Kind, name: &str, client: &Rc<ClientEntry>, outbox: &Rc<Outbox>) {
+        REGISTRY.with(|r| {
+            let mut r = r.borrow_mut();
+            let map = if kind == Kind::Channel { &mut r.channels } else { &mut r.patterns };
+            let sub = Subscriber { client: client.clone(), outbox: outbox.clone() };
+            map.entry(Bytes::copy_from_slice(name.as_bytes())).or_default().push(sub);
+        });
+    }
+
+    fn take(outbox: &Outbox) -> Vec<u8> {
+        let mut v = Vec::new();
+        outbox.drain_into(&mut v);
+        v
+    }
+
+    #[test]
+    fn messages_are_encoded_per_protocol_and_counted_per_delivery() {
+        let (c2, c3) = (client(1, 2), client(2, 3));
+        let (o2, o3) = (Rc::new(Outbox::new(1 << 20)), Rc::new(Outbox::new(1 << 20)));
+        add(Kind::Channel, "ch", &c2, &o2);
+        add(Kind::Channel, "ch", &c3, &o3);
+        add(Kind::Pattern, "c?", &c3, &o3);
+        add(Kind::Pattern, "x*", &c3, &o3);
+        assert_eq!(deliver(b"ch", b"hi"), 3);
+        assert_eq!(take(&o2), b"*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n");
+        assert_eq!(
+            take(&o3),
+            &b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n>4\r\n$8\r\npmessage\r\n$2\r\nc?\r\n$2\r\nch\r\n$2\r\nhi\r\n"[..]
+        );
+        assert_eq!(deliver(b"xy", b""), 1);
+        assert_eq!(take(&o3), b">4\r\n$8\r\npmessage\r\n$2\r\nx*\r\n$2\r\nxy\r\n$0\r\n\r\n");
+        assert_eq!(deliver(b"none", b"m"), 0);
+        let mut names = channels(None);
+        names.sort();
+        assert_eq!(names, vec![Bytes::from_static(b"ch")]);
+        assert_eq!(numsub(&[Bytes::from_static(b"ch"), Bytes::from_static(b"c?")]), vec![2, 0]);
+        assert_eq!(patterns().len(), 2);
+        remove(Kind::Channel, &Bytes::from_static(b"ch"), 1);
+        assert_eq!(numsub(&[Bytes::from_static(b"ch")]), vec![1]);
+    }
+
+    #[test]
+    fn a_subscriber_past_its_limit_is_closed_and_gets_nothing_more() {
+        let c = client(7, 2);
+        let o = Rc::new(Outbox::new(100));
+        add(Kind::Channel, "big", &c, &o);
+        assert_eq!(deliver(b"big", &[b'x'; 40]), 1);
+        assert!(!o.overflowed());
+        assert_eq!(deliver(b"big", &[b'x'; 40]), 1);
+        assert!(o.overflowed() && c.killed.get());
+        assert_eq!(deliver(b"big", b"small"), 1);
+        assert!(take(&o).is_empty(), "nothing is queued for a closing subscriber");
+    }
+}

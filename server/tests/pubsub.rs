@@ -49,7 +49,7 @@ fn publishes_reach_subscribers_on_every_core() {
 }
 
 #[test]
-fn subscribed_resp2_clients_are_restricted_and_resp3_gets_pushes() {
+fn subscribed_resp2_clients_are_restricted() {
     let srv = coreshard(&[]);
     let mut c = srv.shard_client(0);
     c.cmd("SUBSCRIBE ch");
@@ -62,13 +62,26 @@ fn subscribed_resp2_clients_are_restricted_and_resp3_gets_pushes() {
         )
     );
     assert_eq!(c.cmd("PING"), Reply::Array(Some(vec![Reply::bulk("pong"), Reply::bulk("")])));
+    assert_eq!(srv.shard_client(1).cmd("PUBLISH ch m"), Reply::Int(1));
+    assert_eq!(c.read(), message("ch", "m"));
+    assert_eq!(c.cmd("UNSUBSCRIBE"), confirm("unsubscribe", "ch", 0));
+    assert_eq!(c.cmd("GET x"), Reply::Bulk(None));
+    assert_eq!(c.cmd("PING"), Reply::Simple("PONG".into()));
+}
 
-    // A RESP3 client gets pushes and may run any command meanwhile.
+/// RESP3 subscribers get `>` pushes and may run any command meanwhile.
+/// Needs HELLO, which lives with the connection commands; until this build
+/// has it the test says so and checks the refusal only (the encoding itself
+/// is unit-tested in `pubsub.rs`).
+#[test]
+fn resp3_subscribers_get_pushes() {
+    let srv = coreshard(&[]);
+    let mut c = srv.shard_client(0);
+    c.cmd("SUBSCRIBE ch");
     let mut r3 = srv.shard_client(1);
-    r3.send_args(&[b"HELLO", b"3"]);
-    // HELLO may not exist yet on this build: switch by hand if refused.
-    let hello = r3.read();
-    if matches!(hello, Reply::Error(_)) {
+    if let Reply::Error(e) = r3.cmd("HELLO 3") {
+        assert!(e.starts_with("ERR unknown command 'HELLO'"), "{e}");
+        eprintln!("HELLO is not available in this build; RESP3 pushes not checked end to end");
         return;
     }
     let start = r3.raw.len();
@@ -217,7 +230,7 @@ fn a_slow_subscriber_is_disconnected_and_the_others_keep_going() {
     let cmd = Client::encode(&[b"PUBLISH", b"feed", payload.as_bytes()]);
     for _ in 0..total / 100 {
         let batch: Vec<u8> = cmd.iter().copied().cycle().take(cmd.len() * 100).collect();
-        std::io::Write::write_all(&mut &*publisher.stream(), &batch).unwrap();
+        std::io::Write::write_all(&mut publisher.stream(), &batch).unwrap();
         for _ in 0..100 {
             match publisher.read() {
                 Reply::Int(2) => delivered_to_both += 1,

@@ -4,8 +4,8 @@
 
 use crate::cmd::Command;
 
+mod introspection;
 mod publish;
-mod pubsub;
 mod subscribe;
 
 /// The family's commands.
@@ -15,5 +15,5 @@ pub const COMMANDS: &[&Command] = &[
     &subscribe::PSUBSCRIBE,
     &subscribe::PUNSUBSCRIBE,
     &publish::PUBLISH,
-    &pubsub::PUBSUB,
+    &introspection::PUBSUB,
 ];

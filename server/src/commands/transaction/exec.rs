@@ -181,6 +181,7 @@ async fn exec_one_job(conn: &mut Conn, plan: Plan) -> CmdResult {
     let db = conn.db;
     let resp3 = conn.out.resp3;
     let watched = std::mem::take(&mut conn.watched);
+    let watching = !watched.is_empty();
     let flag = conn.watch_flag.clone();
     let steps: Vec<(Result<ShardFn, ReplyError>, Vec<Bytes>)> = plan
         .steps
@@ -208,7 +209,9 @@ async fn exec_one_job(conn: &mut Conn, plan: Plan) -> CmdResult {
         Some(out.buf)
     };
     let result = conn.ctx.call(shard, job).await;
-    super::forget_watches(conn);
+    if watching {
+        super::forget_watches(conn);
+    }
     match result? {
         Some(bytes) => conn.out.raw(&bytes),
         None => conn.out.null_array(),
@@ -272,6 +275,9 @@ async fn exec_locked(conn: &mut Conn, plan: Plan) -> CmdResult {
     Ok(())
 }
 
+/// Commands for one shard, with their arguments.
+type ShardJob = Vec<(ShardFn, Vec<Bytes>)>;
+
 /// Runs consecutive single-shard commands: one job per shard, the shards in
 /// parallel; replies spliced back in command order.
 async fn run_batch(conn: &mut Conn, txn: &Txn, run: Vec<(ShardFn, usize, Vec<Bytes>)>) {
@@ -279,7 +285,7 @@ async fn run_batch(conn: &mut Conn, txn: &Txn, run: Vec<(ShardFn, usize, Vec<Byt
     let resp3 = conn.out.resp3;
     // For each command, its job and its index in that job.
     let mut slots = Vec::with_capacity(run.len());
-    let mut jobs: Vec<(usize, Vec<(ShardFn, Vec<Bytes>)>)> = Vec::new();
+    let mut jobs: Vec<(usize, ShardJob)> = Vec::new();
     for (f, owner, args) in run {
         let j = match jobs.iter().position(|(s, _)| *s == owner) {
             Some(j) => j,
