@@ -51,9 +51,9 @@ impl Outbox {
         Outbox { limit: Cell::new(limit), ..Outbox::default() }
     }
 
-    /// Appends encoded bytes; a connection whose queue passes its limit is
-    /// disconnected instead (as Redis does for slow subscribers).
-    /// After an overflow nothing more is queued: the connection is closing.
+    /// Appends encoded bytes. A queue that would pass its limit is marked
+    /// overflowed instead and its connection closes (as Redis does with slow
+    /// subscribers); nothing more is queued after that.
     pub fn push(&self, bytes: &[u8]) {
         if self.overflow.get() {
             return;
