@@ -317,6 +317,15 @@ fn transaction_replies_match_redis() {
         "EXEC",
         "WATCH",
         "MULTI",
+        "PUBLISH nobody x",
+        "PUBSUB NUMSUB nobody",
+        "SET {b} last",
+        "EXEC",
+        "MULTI",
+        "SUBSCRIBE chan",
+        "EXEC",
+        "GET {a}",
+        "MULTI",
         "QUIT",
     ]
     .iter()
