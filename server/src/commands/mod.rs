@@ -9,13 +9,22 @@ use crate::conn::Conn;
 pub mod collection;
 pub mod connection;
 pub mod hash;
+pub mod pubsub;
 pub mod set;
 pub mod string;
+pub mod transaction;
 pub mod zset;
 
 /// Every family's commands.
-const FAMILIES: &[&[&Command]] =
-    &[connection::COMMANDS, string::COMMANDS, hash::COMMANDS, set::COMMANDS, zset::COMMANDS];
+const FAMILIES: &[&[&Command]] = &[
+    connection::COMMANDS,
+    string::COMMANDS,
+    pubsub::COMMANDS,
+    transaction::COMMANDS,
+    hash::COMMANDS,
+    set::COMMANDS,
+    zset::COMMANDS,
+];
 
 type Table = HashMap<&'static str, &'static Command, ahash::RandomState>;
 
@@ -43,7 +52,8 @@ pub fn lookup(name: &[u8]) -> Option<&'static Command> {
 /// Releases what a closing connection holds elsewhere (subscriptions,
 /// watches, blocked waits).
 pub async fn on_disconnect(conn: &mut Conn) {
-    let _ = conn;
+    crate::pubsub::on_disconnect(conn);
+    transaction::on_disconnect(conn).await;
 }
 
 #[cfg(test)]
