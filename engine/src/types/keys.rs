@@ -7,7 +7,7 @@ use bytes::Bytes;
 use crate::error::{Error, Result};
 use crate::shard::Shard;
 use crate::types::{Hash, List, Set, ZSet};
-use crate::value::{Kind, Value};
+use crate::value::{Kind, Value, ValueRef};
 
 /// Conditions of `EXPIRE`/`PEXPIRE`/`EXPIREAT`/`PEXPIREAT` (Redis 7).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -285,6 +285,40 @@ impl Shard {
         }
         self.set_expire(slot, None);
         true
+    }
+
+    /// `MOVE key db`: moves the key, with its TTL, to database `dst_db`
+    /// (keys live on the same shard in every database). False when the key
+    /// is missing or `dst_db` already holds it. Errors as Redis: a database
+    /// out of range, then `ERR source and destination objects are the same`.
+    pub fn move_to_db(&mut self, db: u8, key: &[u8], dst_db: u8) -> Result<bool> {
+        self.check_db(dst_db)?;
+        if db == dst_db {
+            return Err(Error::OutOfRange("source and destination objects are the same"));
+        }
+        let Some(slot) = self.lookup_write(db, key) else { return Ok(false) };
+        if self.lookup_write(dst_db, key).is_some() {
+            return Ok(false);
+        }
+        let (value, expire) = self.take_slot(slot);
+        self.insert_value(dst_db, key, value, expire);
+        Ok(true)
+    }
+
+    /// Runs `f` on the value at `key`, in place, with its absolute expiry
+    /// (Unix ms): for commands that serialise or inspect any kind of value
+    /// (DUMP). Counts as a read (stats, eviction policy). `None` when the
+    /// key is missing.
+    pub fn read_value<R>(&mut self, db: u8, key: &[u8], f: impl FnOnce(ValueRef<'_>, Option<u64>) -> R) -> Option<R> {
+        let slot = self.lookup_read(db, key)?;
+        Some(f(self.value(slot), self.expire_of(slot)))
+    }
+
+    /// [`read_value`](Self::read_value) that leaves stats and the eviction
+    /// policy alone (OBJECT inspects a key without "using" it).
+    pub fn peek_value<R>(&mut self, db: u8, key: &[u8], f: impl FnOnce(ValueRef<'_>, Option<u64>) -> R) -> Option<R> {
+        let slot = self.lookup(db, key)?;
+        Some(f(self.value(slot), self.expire_of(slot)))
     }
 
     // ----- building blocks for the multi-shard runtime -----------------------
@@ -725,5 +759,37 @@ mod tests {
         );
         assert_eq!(s.del(0, &[b"b"]), 1);
         assert_eq!(s.used_memory(), 0);
+    }
+
+    #[test]
+    fn move_between_databases() {
+        let (mut s, clock) = shard();
+        set(&mut s, 0, b"k", b"v");
+        s.pexpire(0, b"k", 5_000, no()).unwrap();
+        set(&mut s, 1, b"taken", b"x");
+        set(&mut s, 0, b"taken", b"y");
+        assert_eq!(s.move_to_db(0, b"k", 0), Err(Error::OutOfRange("source and destination objects are the same")));
+        assert_eq!(s.move_to_db(0, b"k", 4), Err(Error::DbIndexOutOfRange));
+        assert_eq!(s.move_to_db(0, b"missing", 1), Ok(false));
+        assert_eq!(s.move_to_db(0, b"taken", 1), Ok(false));
+        assert_eq!(get(&mut s, 0, b"taken").as_deref(), Some(&b"y"[..]));
+        assert_eq!(s.move_to_db(0, b"k", 1), Ok(true));
+        assert_eq!(get(&mut s, 0, b"k"), None);
+        assert_eq!(get(&mut s, 1, b"k").as_deref(), Some(&b"v"[..]));
+        assert_eq!(s.pttl(1, b"k"), 5_000);
+        clock.advance(5_001);
+        assert_eq!(get(&mut s, 1, b"k"), None);
+    }
+
+    #[test]
+    fn read_and_peek_values_in_place() {
+        let (mut s, _) = shard();
+        s.insert_value(0, b"l", Value::List(List::from_iter([Bytes::from_static(b"a")])), Some(NOW + 10));
+        let seen = s.read_value(0, b"l", |v, exp| (v.kind(), exp));
+        assert_eq!(seen, Some((Kind::List, Some(NOW + 10))));
+        let hits = s.stats().hits;
+        assert_eq!(s.peek_value(0, b"l", |v, _| v.kind()), Some(Kind::List));
+        assert_eq!(s.stats().hits, hits, "peeking is not a hit");
+        assert_eq!(s.peek_value(0, b"nope", |v, _| v.kind()), None);
     }
 }

@@ -7,10 +7,11 @@ use crate::cmd::Command;
 use crate::conn::Conn;
 
 pub mod connection;
+pub mod keys;
 pub mod string;
 
 /// Every family's commands.
-const FAMILIES: &[&[&Command]] = &[connection::COMMANDS, string::COMMANDS];
+const FAMILIES: &[&[&Command]] = &[connection::COMMANDS, string::COMMANDS, keys::COMMANDS];
 
 type Table = HashMap<&'static str, &'static Command, ahash::RandomState>;
 
