@@ -106,6 +106,10 @@ pub struct Shard {
     sink: Option<Box<dyn MutationSink>>,
     pub(crate) rng: SmallRng,
     stats: Counters,
+    /// Unix seconds, refreshed by the active expiry cycle (every 100 ms):
+    /// with no eviction policy, the per-key `meta` word holds the last
+    /// access in this clock, for `OBJECT IDLETIME`.
+    access_clock: u32,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -139,7 +143,9 @@ impl Shard {
             sink: None,
             rng: SmallRng::seed_from_u64(config.seed.wrapping_add(id as u64)),
             stats: Counters::default(),
+            access_clock: 0,
         };
+        shard.access_clock = shard.clock_secs();
         shard.set_policy(config.policy);
         shard
     }
@@ -211,6 +217,17 @@ impl Shard {
     pub fn set_policy(&mut self, kind: PolicyKind) {
         self.policy_kind = kind;
         self.policy = kind.build();
+        if self.policy.is_none() {
+            // The words of the previous policy mean nothing now: start every
+            // key's idle time afresh.
+            let now = self.clock_secs();
+            self.access_clock = now;
+            for slot in 0..self.ks.slots() as u32 {
+                if let Some(it) = self.ks.get_mut(slot) {
+                    it.set_meta(now);
+                }
+            }
+        }
         if let Some(p) = self.policy.as_mut() {
             for slot in 0..self.ks.slots() as u32 {
                 let Some(it) = self.ks.get(slot) else { continue };
@@ -268,6 +285,7 @@ impl Shard {
     pub fn active_expire(&mut self, budget: Duration) -> usize {
         let start = Instant::now();
         let now = self.now_ms();
+        self.access_clock = (now / 1000) as u32;
         let mut removed = 0;
         while let Some(&(at, slot)) = self.ks.expires.first() {
             if at >= now {
@@ -390,13 +408,63 @@ impl Shard {
 
     #[inline]
     fn touch(&mut self, slot: u32) {
-        if let Some(p) = self.policy.as_mut() {
-            if let Some(it) = self.ks.get_mut(slot) {
-                let mut meta = it.meta();
-                p.on_access(slot, &mut meta);
-                it.set_meta(meta);
+        match self.policy.as_mut() {
+            Some(p) => {
+                if let Some(it) = self.ks.get_mut(slot) {
+                    let mut meta = it.meta();
+                    p.on_access(slot, &mut meta);
+                    it.set_meta(meta);
+                }
+            }
+            None => {
+                // Last access in coarse seconds; written at most once a
+                // second per key.
+                let now = self.access_clock;
+                if let Some(it) = self.ks.get_mut(slot) {
+                    if it.meta() != now {
+                        it.set_meta(now);
+                    }
+                }
             }
         }
+    }
+
+    /// Lookup for a read that must not count as an access for the
+    /// eviction policy or idle time (EXISTS, TYPE, TTL, as Redis's
+    /// `LOOKUP_NOTOUCH`); counts an op and a hit or miss.
+    #[inline]
+    pub(crate) fn lookup_read_notouch(&mut self, db: u8, key: &[u8]) -> Option<u32> {
+        self.stats.ops += 1;
+        let slot = self.lookup(db, key);
+        if slot.is_some() {
+            self.stats.hits += 1;
+        } else {
+            self.stats.misses += 1;
+        }
+        slot
+    }
+
+    /// Seconds since the last access to `key`, for `OBJECT IDLETIME`:
+    /// `None` when it is missing, `Some(None)` when an eviction policy is
+    /// installed (policies keep their own per-key state, not a time).
+    pub fn idle_secs(&mut self, db: u8, key: &[u8]) -> Option<Option<u64>> {
+        let slot = self.lookup(db, key)?;
+        if self.policy.is_some() {
+            return Some(None);
+        }
+        let last = self.item(slot).meta();
+        Some(Some(u64::from(self.clock_secs().saturating_sub(last))))
+    }
+
+    /// The eviction policy's per-key word for `key` (`None` when missing),
+    /// e.g. the LFU counter in its low byte for `OBJECT FREQ`.
+    pub fn policy_meta(&mut self, db: u8, key: &[u8]) -> Option<u32> {
+        let slot = self.lookup(db, key)?;
+        Some(self.item(slot).meta())
+    }
+
+    fn clock_secs(&self) -> u32 {
+        (self.now_ms() / 1000) as u32
     }
 
     /// The item in a slot returned by a lookup. Panics on a vacant slot,
@@ -470,8 +538,11 @@ impl Shard {
         self.insert_item(item)
     }
 
-    fn insert_item(&mut self, item: Item) -> u32 {
+    fn insert_item(&mut self, mut item: Item) -> u32 {
         self.used += item_bytes(&item);
+        if self.policy.is_none() {
+            item.set_meta(self.access_clock);
+        }
         let slot = self.ks.insert(item);
         if let Some(p) = self.policy.as_mut() {
             if let Some(it) = self.ks.get(slot) {

@@ -68,7 +68,7 @@ impl Shard {
 
     /// `EXISTS`: how many of `keys` exist, counting repeats.
     pub fn exists<K: AsRef<[u8]>>(&mut self, db: u8, keys: &[K]) -> usize {
-        keys.iter().filter(|k| self.lookup_read(db, k.as_ref()).is_some()).count()
+        keys.iter().filter(|k| self.lookup_read_notouch(db, k.as_ref()).is_some()).count()
     }
 
     /// `TOUCH`: marks the keys as accessed; returns how many exist.
@@ -76,12 +76,12 @@ impl Shard {
     /// (Named `touch_keys` because `Shard::touch` is the framework's
     /// per-slot eviction hook.)
     pub fn touch_keys<K: AsRef<[u8]>>(&mut self, db: u8, keys: &[K]) -> usize {
-        self.exists(db, keys)
+        keys.iter().filter(|k| self.lookup_read(db, k.as_ref()).is_some()).count()
     }
 
     /// `TYPE`: the key's kind, `None` for a missing key (`none`).
     pub fn key_type(&mut self, db: u8, key: &[u8]) -> Option<Kind> {
-        let slot = self.lookup_read(db, key)?;
+        let slot = self.lookup_read_notouch(db, key)?;
         Some(self.item(slot).kind())
     }
 
@@ -269,7 +269,7 @@ impl Shard {
     }
 
     fn ttl_generic(&mut self, db: u8, key: &[u8], ms: bool, absolute: bool) -> i64 {
-        let Some(slot) = self.lookup_read(db, key) else { return -2 };
+        let Some(slot) = self.lookup_read_notouch(db, key) else { return -2 };
         let Some(at) = self.expire_of(slot) else { return -1 };
         let at = at.min(i64::MAX as u64);
         let v = if absolute { at } else { at.saturating_sub(self.now_ms()) };
@@ -791,5 +791,35 @@ mod tests {
         assert_eq!(s.peek_value(0, b"l", |v, _| v.kind()), Some(Kind::List));
         assert_eq!(s.stats().hits, hits, "peeking is not a hit");
         assert_eq!(s.peek_value(0, b"nope", |v, _| v.kind()), None);
+    }
+
+    #[test]
+    fn idle_time_counts_accesses_but_not_inspections() {
+        let (mut s, clock) = shard();
+        set(&mut s, 0, b"k", b"v");
+        assert_eq!(s.idle_secs(0, b"k"), Some(Some(0)));
+        assert_eq!(s.idle_secs(0, b"nope"), None);
+        clock.advance(3_000);
+        s.active_expire(std::time::Duration::from_millis(1));
+        // EXISTS, TYPE, TTL and OBJECT do not count as accesses.
+        s.exists(0, &[b"k"]);
+        s.key_type(0, b"k");
+        s.ttl(0, b"k");
+        assert_eq!(s.idle_secs(0, b"k"), Some(Some(3)));
+        // TOUCH and reads do.
+        s.touch_keys(0, &[b"k"]);
+        assert_eq!(s.idle_secs(0, b"k"), Some(Some(0)));
+        clock.advance(2_000);
+        s.active_expire(std::time::Duration::from_millis(1));
+        get(&mut s, 0, b"k");
+        assert_eq!(s.idle_secs(0, b"k"), Some(Some(0)));
+        clock.advance(5_000);
+        assert_eq!(s.idle_secs(0, b"k"), Some(Some(5)));
+        // A policy keeps its own state instead.
+        s.set_policy(crate::PolicyKind::AllKeysLru);
+        assert_eq!(s.idle_secs(0, b"k"), Some(None));
+        s.set_policy(crate::PolicyKind::NoEviction);
+        s.active_expire(std::time::Duration::from_millis(1));
+        assert_eq!(s.idle_secs(0, b"k"), Some(Some(0)));
     }
 }

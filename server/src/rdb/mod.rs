@@ -76,6 +76,42 @@ impl From<RestoreError> for ReplyError {
     }
 }
 
+// ----- encodings -----------------------------------------------------------------
+
+/// The internal encoding Redis 7.0 (default settings) gives a value with
+/// this content, as `OBJECT ENCODING` names it. Redis also remembers
+/// history this engine does not keep (a string once appended to stays
+/// `raw`, a set once grown past the intset stays a `hashtable`); the name
+/// here depends on the content only, which is also what decides the
+/// encoding in a DUMP payload or after a reload.
+pub fn encoding(value: ValueRef<'_>) -> &'static str {
+    match value {
+        ValueRef::Str(s) if s.len() <= 20 && parse_i64(s).is_some() => "int",
+        ValueRef::Str(s) if s.len() <= 44 => "embstr",
+        ValueRef::Str(_) => "raw",
+        ValueRef::List(_) => "quicklist",
+        ValueRef::Set(s) if set_is_intset(s) => "intset",
+        ValueRef::Set(_) => "hashtable",
+        ValueRef::Hash(h) if hash_is_listpack(h) => "listpack",
+        ValueRef::Hash(_) => "hashtable",
+        ValueRef::ZSet(z) if zset_is_listpack(z) => "listpack",
+        ValueRef::ZSet(_) => "skiplist",
+    }
+}
+
+fn set_is_intset(s: &Set) -> bool {
+    s.len() <= SET_MAX_INTSET_ENTRIES && s.iter().all(|m| parse_i64(m).is_some())
+}
+
+fn hash_is_listpack(h: &Hash) -> bool {
+    h.len() <= HASH_MAX_LISTPACK_ENTRIES
+        && h.iter().all(|(f, v)| f.len() <= HASH_MAX_LISTPACK_VALUE && v.len() <= HASH_MAX_LISTPACK_VALUE)
+}
+
+fn zset_is_listpack(z: &ZSet) -> bool {
+    z.len() <= ZSET_MAX_LISTPACK_ENTRIES && z.iter().all(|(m, _)| m.len() <= ZSET_MAX_LISTPACK_VALUE)
+}
+
 // ----- writing -----------------------------------------------------------------
 
 /// Serialises a value as a DUMP payload.
@@ -169,14 +205,12 @@ fn write_list(out: &mut Vec<u8>, l: &List) {
 }
 
 fn write_set(out: &mut Vec<u8>, s: &Set) {
-    if s.len() <= SET_MAX_INTSET_ENTRIES {
-        let ints: Option<Vec<i64>> = s.iter().map(|m| parse_i64(m)).collect();
-        if let Some(mut ints) = ints {
-            ints.sort_unstable();
-            out.push(TYPE_SET_INTSET);
-            write_string(out, &compact::write_intset(&ints));
-            return;
-        }
+    if set_is_intset(s) {
+        let mut ints: Vec<i64> = s.iter().filter_map(|m| parse_i64(m)).collect();
+        ints.sort_unstable();
+        out.push(TYPE_SET_INTSET);
+        write_string(out, &compact::write_intset(&ints));
+        return;
     }
     out.push(TYPE_SET);
     write_len(out, s.len() as u64);
@@ -186,9 +220,7 @@ fn write_set(out: &mut Vec<u8>, s: &Set) {
 }
 
 fn write_hash(out: &mut Vec<u8>, h: &Hash) {
-    let small = h.len() <= HASH_MAX_LISTPACK_ENTRIES
-        && h.iter().all(|(f, v)| f.len() <= HASH_MAX_LISTPACK_VALUE && v.len() <= HASH_MAX_LISTPACK_VALUE);
-    if small {
+    if hash_is_listpack(h) {
         let mut lp = listpack::Writer::new();
         for (f, v) in h.iter() {
             lp.push(f);
@@ -207,8 +239,7 @@ fn write_hash(out: &mut Vec<u8>, h: &Hash) {
 }
 
 fn write_zset(out: &mut Vec<u8>, z: &ZSet) {
-    let small = z.len() <= ZSET_MAX_LISTPACK_ENTRIES && z.iter().all(|(m, _)| m.len() <= ZSET_MAX_LISTPACK_VALUE);
-    if small {
+    if zset_is_listpack(z) {
         let mut lp = listpack::Writer::new();
         let mut score = Vec::with_capacity(24);
         for (m, s) in z.iter() {

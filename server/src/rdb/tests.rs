@@ -180,3 +180,32 @@ fn length_encodings() {
         assert_eq!(r.pos, out.len());
     }
 }
+
+#[test]
+fn encoding_names() {
+    let s = |t: &str| encoding(ValueRef::Str(t.as_bytes()));
+    assert_eq!(s("12"), "int");
+    assert_eq!(s("-9223372036854775808"), "int");
+    assert_eq!(s("9223372036854775808"), "embstr");
+    assert_eq!(s("01"), "embstr");
+    assert_eq!(s("-0"), "embstr");
+    assert_eq!(s(&"a".repeat(44)), "embstr");
+    assert_eq!(s(&"a".repeat(45)), "raw");
+    assert_eq!(encoding(Value::List(List::new()).as_ref()), "quicklist");
+    let ints: Set = (0..512).map(|i| Bytes::from(i.to_string())).collect();
+    assert_eq!(encoding(ValueRef::Set(&ints)), "intset");
+    let more: Set = (0..513).map(|i| Bytes::from(i.to_string())).collect();
+    assert_eq!(encoding(ValueRef::Set(&more)), "hashtable");
+    let words: Set = [b("a")].into_iter().collect();
+    assert_eq!(encoding(ValueRef::Set(&words)), "hashtable");
+    let small: Hash = [(b("f"), Bytes::from(vec![b'v'; 64]))].into_iter().collect();
+    assert_eq!(encoding(ValueRef::Hash(&small)), "listpack");
+    let wide: Hash = [(b("f"), Bytes::from(vec![b'v'; 65]))].into_iter().collect();
+    assert_eq!(encoding(ValueRef::Hash(&wide)), "hashtable");
+    let many: Hash = (0..129).map(|i| (Bytes::from(i.to_string()), b("v"))).collect();
+    assert_eq!(encoding(ValueRef::Hash(&many)), "hashtable");
+    let z: ZSet = (0..128).map(|i| (Bytes::from(i.to_string()), 1.0)).collect();
+    assert_eq!(encoding(ValueRef::ZSet(&z)), "listpack");
+    let z: ZSet = [(Bytes::from(vec![b'm'; 65]), 1.0)].into_iter().collect();
+    assert_eq!(encoding(ValueRef::ZSet(&z)), "skiplist");
+}

@@ -4,11 +4,17 @@
 
 use crate::cmd::{parse_int, Command, ReplyError};
 
+mod dbsize;
 mod dump;
 mod expire;
+mod flushdb;
+mod keys;
 mod r#move;
+mod object;
 mod persist;
+mod randomkey;
 mod restore;
+mod scan;
 mod ttl;
 mod r#type;
 
@@ -27,6 +33,13 @@ pub const COMMANDS: &[&Command] = &[
     &r#move::MOVE,
     &dump::DUMP,
     &restore::RESTORE,
+    &object::OBJECT,
+    &keys::KEYS,
+    &scan::SCAN,
+    &randomkey::RANDOMKEY,
+    &dbsize::DBSIZE,
+    &flushdb::FLUSHDB,
+    &flushdb::FLUSHALL,
 ];
 
 /// Parses a database index argument as Redis does (`getIntFromObject`,
