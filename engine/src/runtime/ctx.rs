@@ -38,6 +38,12 @@ impl ShardCtx {
         &self.core.shared.router
     }
 
+    /// The shard owning `key`.
+    #[inline]
+    pub fn shard_of(&self, key: &[u8]) -> usize {
+        self.core.shared.router.shard_of(key)
+    }
+
     /// Whether this shard owns `key`.
     #[inline]
     pub fn owns(&self, key: &[u8]) -> bool {
@@ -108,8 +114,9 @@ impl ShardCtx {
     /// Takes exclusive hold of `shards` (in ascending order, so concurrent
     /// transactions cannot deadlock) for an atomic multi-shard operation.
     /// While held, no other client, task or transaction touches those shards;
-    /// work for them waits. Run steps with [`Txn::run`] and finish with
-    /// [`Txn::release`].
+    /// work for them waits. Run steps with [`Txn::run`] or the multi-key
+    /// operations on [`Txn`] (MSET, RENAME, SUNIONSTORE, ...), and finish
+    /// with [`Txn::release`].
     pub async fn lock(&self, shards: impl IntoIterator<Item = usize>) -> Result<Txn> {
         let mut shards: Vec<usize> = shards.into_iter().collect();
         shards.sort_unstable();
@@ -132,6 +139,14 @@ impl ShardCtx {
 
 /// An atomic multi-shard operation in progress: the shards it holds stay
 /// exclusively its own until [`release`](Txn::release) (or drop).
+///
+/// Besides running closures on held shards ([`run`](Txn::run),
+/// [`run_all`](Txn::run_all)), a `Txn` offers every multi-key operation of
+/// the engine (`mset`, `rename`, `smove`, `set_op_store`, `zset_op`, ...), so
+/// code that already holds the shards (a MULTI/EXEC block, or a connection
+/// task that called [`ShardCtx::lock`]) runs them without another lock or
+/// task. Each fails with [`Error::NotLocked`] before touching anything when
+/// one of its keys lives on a shard the transaction does not hold.
 pub struct Txn {
     ctx: ShardCtx,
     id: TxId,
@@ -145,14 +160,25 @@ impl Txn {
         &self.shards
     }
 
-    /// Runs `f` on held shard `shard`.
+    /// Whether this transaction holds `shard`.
+    #[inline]
+    pub fn holds(&self, shard: usize) -> bool {
+        self.shards.binary_search(&shard).is_ok()
+    }
+
+    /// The context of the shard this transaction is coordinated from.
+    pub(crate) fn ctx(&self) -> &ShardCtx {
+        &self.ctx
+    }
+
+    /// Runs `f` on held shard `shard` ([`Error::NotLocked`] if not held).
     pub async fn run<R, F>(&self, shard: usize, f: F) -> Result<R>
     where
         R: Send + 'static,
         F: FnOnce(&mut Shard) -> R + Send + 'static,
     {
-        if !self.shards.contains(&shard) {
-            return Err(Error::ShardStopped(shard));
+        if !self.holds(shard) {
+            return Err(Error::NotLocked);
         }
         if shard == self.ctx.core.id {
             return self.ctx.core.run(f).ok_or(Error::ShardStopped(shard));
