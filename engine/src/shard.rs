@@ -319,6 +319,19 @@ impl Shard {
         n
     }
 
+    /// `SWAPDB a b` on this shard: the two databases trade contents in
+    /// O(1). Clients keep their selected index, so they see the other
+    /// data from now on.
+    pub fn swapdb(&mut self, a: u8, b: u8) -> Result<()> {
+        self.check_db(a)?;
+        self.check_db(b)?;
+        if a != b {
+            self.ks.swap_dbs(a, b);
+            self.emit_bare(a, Event::SwapDb { with: b });
+        }
+        Ok(())
+    }
+
     fn drain(&mut self, db: Option<u8>) -> usize {
         let Shard { ks, policy, used, .. } = self;
         let mut freed = 0;
@@ -521,6 +534,7 @@ impl Shard {
     /// Stores a new key (the caller has checked it is absent) holding a
     /// string, inline when short.
     pub(crate) fn insert_str(&mut self, db: u8, key: &[u8], value: impl IntoBytes, expire: Option<u64>) -> u32 {
+        let db = self.ks.phys(db);
         let item = if value.as_ref().len() <= INLINE_MAX {
             Item::new(db, key, Kind::String, NewValue::Inline(value.as_ref()), expire, 0)
         } else {
@@ -531,6 +545,7 @@ impl Shard {
 
     /// Stores a new key (the caller has checked it is absent) holding `value`.
     pub(crate) fn insert_value(&mut self, db: u8, key: &[u8], value: Value, expire: Option<u64>) -> u32 {
+        let db = self.ks.phys(db);
         let item = match value {
             Value::Str(b) if b.len() <= INLINE_MAX => Item::new(db, key, Kind::String, NewValue::Inline(&b), expire, 0),
             v => Item::new(db, key, v.kind(), NewValue::Boxed(Box::new(v)), expire, 0),
@@ -663,7 +678,8 @@ impl Shard {
         }
         self.seq += 1;
         if let Some(sink) = self.sink.as_mut() {
-            sink.record(&Mutation { shard: self.id, seq: self.seq, db: item.db(), key: item.key(), event });
+            let db = self.ks.logical(item.db());
+            sink.record(&Mutation { shard: self.id, seq: self.seq, db, key: item.key(), event });
         }
     }
 
@@ -674,7 +690,8 @@ impl Shard {
         if let Some(sink) = self.sink.as_mut() {
             if let Some(it) = self.ks.get(slot) {
                 let event = Event::Write { value: it.value(), expire_at: it.expire() };
-                sink.record(&Mutation { shard: self.id, seq: self.seq, db: it.db(), key: it.key(), event });
+                let db = self.ks.logical(it.db());
+                sink.record(&Mutation { shard: self.id, seq: self.seq, db, key: it.key(), event });
             }
         }
     }
@@ -691,6 +708,7 @@ impl Shard {
     /// (0 when the scan is complete). Expired keys are skipped.
     pub(crate) fn scan_slots(&mut self, db: u8, cursor: u64, count: usize, mut f: impl FnMut(&Shard, u32)) -> u64 {
         let now = self.now_ms();
+        let db = self.ks.phys(db);
         let mut pos = cursor as usize;
         let end = self.ks.slots();
         let mut seen = 0;
@@ -715,6 +733,7 @@ impl Shard {
         if self.ks.db_len(db) == 0 {
             return None;
         }
+        let db = self.ks.phys(db);
         let now = self.now_ms();
         let view = KeyspaceView { ks: &self.ks };
         for _ in 0..128 {

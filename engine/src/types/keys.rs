@@ -829,4 +829,50 @@ mod tests {
         s.active_expire(std::time::Duration::from_millis(1));
         assert_eq!(s.idle_secs(0, b"k"), Some(Some(0)));
     }
+
+    #[test]
+    fn swapdb_trades_contents_and_keeps_working() {
+        let (mut s, clock) = shard();
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let sink = events.clone();
+        s.subscribe(Box::new(move |m: &Mutation<'_>| {
+            if let Ok(mut v) = sink.lock() {
+                v.push(m.to_owned());
+            }
+        }));
+        set(&mut s, 0, b"a", b"zero");
+        set(&mut s, 0, b"shared", b"0");
+        set(&mut s, 2, b"b", b"two");
+        set(&mut s, 2, b"shared", b"2");
+        s.pexpire(2, b"b", 1_000, no()).unwrap();
+        assert_eq!(s.swapdb(0, 4), Err(Error::DbIndexOutOfRange));
+        assert_eq!(s.swapdb(1, 1), Ok(()));
+        s.swapdb(0, 2).unwrap();
+        assert_eq!(get(&mut s, 0, b"b").as_deref(), Some(&b"two"[..]));
+        assert_eq!(get(&mut s, 0, b"shared").as_deref(), Some(&b"2"[..]));
+        assert_eq!(get(&mut s, 0, b"a"), None);
+        assert_eq!(get(&mut s, 2, b"a").as_deref(), Some(&b"zero"[..]));
+        assert_eq!((s.dbsize(0), s.dbsize(2), s.db_expiring(0), s.db_expiring(2)), (2, 2, 1, 0));
+        let mut keys = s.keys(0, b"*");
+        keys.sort();
+        assert_eq!(keys, vec![Bytes::from_static(b"b"), Bytes::from_static(b"shared")]);
+        assert_eq!(s.scan(2, 0, ScanOptions { count: 100, ..ScanOptions::default() }).1.len(), 2);
+        assert!(s.randomkey(2).is_some_and(|k| &k[..] == b"a" || &k[..] == b"shared"));
+        // Writes, deletes and flushes after the swap land in the right place
+        // and are reported with the database the client sees.
+        set(&mut s, 0, b"new", b"x");
+        assert_eq!(s.move_to_db(0, b"new", 2), Ok(true));
+        assert_eq!(get(&mut s, 2, b"new").as_deref(), Some(&b"x"[..]));
+        clock.advance(1_001);
+        assert_eq!(get(&mut s, 0, b"b"), None, "the TTL moved along");
+        s.flushdb(2);
+        assert_eq!((s.dbsize(0), s.dbsize(2)), (1, 0));
+        let log = events.lock().unwrap();
+        let swap = log.iter().find(|m| matches!(m.event, OwnedEvent::SwapDb { .. })).unwrap();
+        assert_eq!((swap.db, &swap.event), (0, &OwnedEvent::SwapDb { with: 2 }));
+        let moved = log.iter().rev().find(|m| &m.key[..] == b"new" && matches!(m.event, OwnedEvent::Write { .. }));
+        assert_eq!(moved.map(|m| m.db), Some(2));
+        let expired = log.iter().find(|m| &m.key[..] == b"b" && m.event == OwnedEvent::Expired);
+        assert_eq!(expired.map(|m| m.db), Some(0));
+    }
 }

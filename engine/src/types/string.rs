@@ -486,6 +486,101 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
     }
 }
 
+/// One run of consecutive matching bytes found by [`lcs`]: inclusive
+/// ranges in the first and second string, and its length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LcsMatch {
+    /// `(start, end)` in the first string.
+    pub a: (usize, usize),
+    /// `(start, end)` in the second string.
+    pub b: (usize, usize),
+    /// Number of bytes matched.
+    pub len: usize,
+}
+
+/// Result of [`lcs`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lcs {
+    /// Length of the longest common subsequence.
+    pub len: usize,
+    /// The subsequence itself (empty unless asked for).
+    pub text: Vec<u8>,
+    /// The matching runs of at least `min_match_len` bytes, last one first
+    /// (as `LCS ... IDX` lists them; empty unless asked for).
+    pub matches: Vec<LcsMatch>,
+}
+
+/// The `LCS` command's computation, as Redis 7 does it: the classic
+/// dynamic-programming table, walked back from the end preferring to drop
+/// a byte of the second string on ties, so the subsequence and the match
+/// ranges are the ones Redis reports. With `walk` false only the length
+/// is computed. Fails with Redis's error when the table would exceed the
+/// 512 MB string limit.
+pub fn lcs(a: &[u8], b: &[u8], walk: bool, min_match_len: usize) -> Result<Lcs> {
+    let (alen, blen) = (a.len(), b.len());
+    let cells = (alen + 1).checked_mul(blen + 1).filter(|&n| n.saturating_mul(4) <= MAX_STRING_LEN);
+    let Some(cells) = cells else {
+        return Err(Error::OutOfRange("Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"));
+    };
+    let w = blen + 1;
+    let mut t = vec![0u32; cells];
+    for i in 1..=alen {
+        for j in 1..=blen {
+            t[i * w + j] = if a[i - 1] == b[j - 1] {
+                t[(i - 1) * w + j - 1] + 1
+            } else {
+                t[(i - 1) * w + j].max(t[i * w + j - 1])
+            };
+        }
+    }
+    let len = t[alen * w + blen] as usize;
+    let mut out = Lcs { len, ..Lcs::default() };
+    if !walk {
+        return Ok(out);
+    }
+    out.text = vec![0; len];
+    let mut idx = len;
+    // `None`: no run in progress. Runs grow backwards from their end.
+    let mut run: Option<LcsMatch> = None;
+    let (mut i, mut j) = (alen, blen);
+    while i > 0 && j > 0 {
+        let mut emit = false;
+        if a[i - 1] == b[j - 1] {
+            out.text[idx - 1] = a[i - 1];
+            match run.as_mut() {
+                None => run = Some(LcsMatch { a: (i - 1, i - 1), b: (j - 1, j - 1), len: 0 }),
+                Some(r) if r.a.0 == i && r.b.0 == j => {
+                    r.a.0 -= 1;
+                    r.b.0 -= 1;
+                }
+                Some(_) => emit = true,
+            }
+            if run.is_some_and(|r| r.a.0 == 0 || r.b.0 == 0) {
+                emit = true;
+            }
+            idx -= 1;
+            i -= 1;
+            j -= 1;
+        } else {
+            if t[(i - 1) * w + j] > t[i * w + j - 1] {
+                i -= 1;
+            } else {
+                j -= 1;
+            }
+            emit = run.is_some();
+        }
+        if emit {
+            if let Some(mut r) = run.take() {
+                r.len = r.a.1 - r.a.0 + 1;
+                if r.len >= min_match_len {
+                    out.matches.push(r);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Writes `n` in decimal into `buf`, returning the written part.
 fn format_i64(n: i64, buf: &mut [u8; 20]) -> &[u8] {
     let mut v = n.unsigned_abs();
@@ -1007,6 +1102,29 @@ mod ld {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lcs_like_redis() {
+        // Redis's documentation example.
+        let r = lcs(b"ohmytext", b"mynewtext", true, 0).unwrap();
+        assert_eq!((r.len, &r.text[..]), (6, &b"mytext"[..]));
+        assert_eq!(
+            r.matches,
+            vec![LcsMatch { a: (4, 7), b: (5, 8), len: 4 }, LcsMatch { a: (2, 3), b: (0, 1), len: 2 }]
+        );
+        let r = lcs(b"ohmytext", b"mynewtext", true, 4).unwrap();
+        assert_eq!(r.matches, vec![LcsMatch { a: (4, 7), b: (5, 8), len: 4 }]);
+        let r = lcs(b"ohmytext", b"mynewtext", false, 0).unwrap();
+        assert_eq!((r.len, r.text.len(), r.matches.len()), (6, 0, 0));
+        assert_eq!(lcs(b"", b"abc", true, 0).unwrap(), Lcs::default());
+        // Ties drop a byte of the second string first.
+        assert_eq!(lcs(b"ab", b"ba", true, 0).unwrap().text, b"b");
+        let big = vec![b'x'; 20_000];
+        assert_eq!(
+            lcs(&big, &big, true, 0),
+            Err(Error::OutOfRange("Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"))
+        );
+    }
     use crate::clock::Clock;
     use crate::shard::ShardConfig;
     use crate::types::List;

@@ -72,8 +72,7 @@ pub fn zipmap(zm: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
     }
     let mut p = 1; // zmlen: a hint only
     let mut out = Vec::new();
-    loop {
-        let Some(klen) = len_at(zm, &mut p)? else { break };
+    while let Some(klen) = len_at(zm, &mut p)? {
         let key = zm.get(p..p.checked_add(klen)?)?;
         p += klen;
         let vlen = len_at(zm, &mut p)??;

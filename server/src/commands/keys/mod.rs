@@ -4,22 +4,33 @@
 
 use crate::cmd::{parse_int, Command, ReplyError};
 
+mod copy;
 mod dbsize;
+mod del;
 mod dump;
 mod expire;
 mod flushdb;
-mod keys;
+mod keys_cmd;
 mod r#move;
 mod object;
 mod persist;
 mod randomkey;
+mod rename;
 mod restore;
 mod scan;
+mod swapdb;
 mod ttl;
 mod r#type;
 
 /// The family's commands.
 pub const COMMANDS: &[&Command] = &[
+    &del::DEL,
+    &del::UNLINK,
+    &del::EXISTS,
+    &del::TOUCH,
+    &rename::RENAME,
+    &rename::RENAMENX,
+    &copy::COPY,
     &r#type::TYPE,
     &expire::EXPIRE,
     &expire::PEXPIRE,
@@ -34,12 +45,13 @@ pub const COMMANDS: &[&Command] = &[
     &dump::DUMP,
     &restore::RESTORE,
     &object::OBJECT,
-    &keys::KEYS,
+    &keys_cmd::KEYS,
     &scan::SCAN,
     &randomkey::RANDOMKEY,
     &dbsize::DBSIZE,
     &flushdb::FLUSHDB,
     &flushdb::FLUSHALL,
+    &swapdb::SWAPDB,
 ];
 
 /// Parses a database index argument as Redis does (`getIntFromObject`,

@@ -107,12 +107,12 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
                         | PolicyKind::S3Fifo
                 );
             let refcount = c.shard.peek_value(db, key, |v, _| match v {
-                ValueRef::Str(s) if shared_ints && s.len() <= 20 => {
-                    if parse_i64(s).is_some_and(|n| (0..SHARED_INTEGERS).contains(&n)) {
-                        i64::from(i32::MAX)
-                    } else {
-                        1
-                    }
+                ValueRef::Str(s)
+                    if shared_ints
+                        && s.len() <= 20
+                        && parse_i64(s).is_some_and(|n| (0..SHARED_INTEGERS).contains(&n)) =>
+                {
+                    i64::from(i32::MAX)
                 }
                 _ => 1,
             });

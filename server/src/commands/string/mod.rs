@@ -10,6 +10,9 @@ mod getrange;
 mod getset;
 mod incr;
 mod incrbyfloat;
+mod lcs;
+mod mget;
+mod mset;
 mod set;
 mod setex;
 mod setnx;
@@ -36,4 +39,8 @@ pub const COMMANDS: &[&Command] = &[
     &incr::INCRBY,
     &incr::DECRBY,
     &incrbyfloat::INCRBYFLOAT,
+    &mget::MGET,
+    &mset::MSET,
+    &mset::MSETNX,
+    &lcs::LCS,
 ];
