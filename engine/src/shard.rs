@@ -18,6 +18,7 @@ use crate::item::{Item, NewValue, INLINE_MAX};
 use crate::keyspace::{Keyspace, KEY_OVERHEAD};
 use crate::mutation::{Event, Mutation, MutationSink};
 use crate::stats::ShardStats;
+use crate::types::StrOrigin;
 use crate::value::{Kind, Value, ValueRef};
 
 /// Default number of logical databases, as in Redis.
@@ -110,6 +111,10 @@ pub struct Shard {
     /// with no eviction policy, the per-key `meta` word holds the last
     /// access in this clock, for `OBJECT IDLETIME`.
     access_clock: u32,
+    /// Strings built the way that makes Redis report an encoding their
+    /// content alone would not give (`OBJECT ENCODING`), by slot. Usually
+    /// empty; any other write to the slot, or its removal, drops the entry.
+    str_origin: ahash::HashMap<u32, StrOrigin>,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -144,6 +149,7 @@ impl Shard {
             rng: SmallRng::seed_from_u64(config.seed.wrapping_add(id as u64)),
             stats: Counters::default(),
             access_clock: 0,
+            str_origin: ahash::HashMap::default(),
         };
         shard.access_clock = shard.clock_secs();
         shard.set_policy(config.policy);
@@ -349,6 +355,10 @@ impl Shard {
             }
         }
         *used = used.saturating_sub(freed);
+        if !self.str_origin.is_empty() {
+            let ks = &self.ks;
+            self.str_origin.retain(|slot, _| ks.get(*slot).is_some());
+        }
         n
     }
 
@@ -575,6 +585,7 @@ impl Shard {
 
     /// Replaces the value of the key in `slot` with a string.
     pub(crate) fn replace_str(&mut self, slot: u32, value: impl IntoBytes, expire: Option<u64>) {
+        self.forget_origin(slot);
         if let Some(it) = self.ks.get_mut(slot) {
             if it.expire() == expire && it.overwrite_inline(value.as_ref()) {
                 self.emit_slot(slot);
@@ -597,7 +608,28 @@ impl Shard {
     }
 
     /// Replaces the value of the key in `slot`.
+    /// Records how the string in `slot` was built (after the write).
+    pub(crate) fn set_origin(&mut self, slot: u32, origin: StrOrigin) {
+        self.str_origin.insert(slot, origin);
+    }
+
+    /// How the string at `key` was built, when that matters for its
+    /// reported encoding (see [`StrOrigin`]); `None` otherwise or when
+    /// missing. Leaves stats alone.
+    pub fn str_origin(&mut self, db: u8, key: &[u8]) -> Option<StrOrigin> {
+        let slot = self.lookup(db, key)?;
+        self.str_origin.get(&slot).copied()
+    }
+
+    #[inline]
+    fn forget_origin(&mut self, slot: u32) {
+        if !self.str_origin.is_empty() {
+            self.str_origin.remove(&slot);
+        }
+    }
+
     pub(crate) fn replace_value(&mut self, slot: u32, value: Value, expire: Option<u64>) {
+        self.forget_origin(slot);
         if let Value::Str(b) = value {
             return self.replace_str(slot, b, expire);
         }
@@ -668,6 +700,7 @@ impl Shard {
     }
 
     fn remove_slot(&mut self, slot: u32, event: Event<'_>) {
+        self.forget_origin(slot);
         let Some(item) = self.ks.remove(slot) else { return };
         self.used = self.used.saturating_sub(item_bytes(&item));
         if let Some(p) = self.policy.as_mut() {

@@ -271,6 +271,18 @@ fn generic_key_commands_match_redis() {
         OBJECT REFCOUNT enc-shared
         OBJECT REFCOUNT enc-int
         OBJECT REFCOUNT enc-embstr
+        APPEND enc-embstr x
+        OBJECT ENCODING enc-embstr
+        APPEND enc-new 12
+        OBJECT ENCODING enc-new
+        SETRANGE enc-sr 0 12
+        OBJECT ENCODING enc-sr
+        INCRBYFLOAT enc-f 3
+        OBJECT ENCODING enc-f
+        INCR enc-f
+        OBJECT ENCODING enc-f
+        EXPIRE enc-sr 100
+        OBJECT ENCODING enc-sr
         DUMP nokey
         RESTORE x -1 abc
         RESTORE x abc abc

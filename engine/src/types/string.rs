@@ -85,6 +85,17 @@ pub struct SetResult {
     pub old: Option<Bytes>,
 }
 
+/// How a string was built, where Redis's `OBJECT ENCODING` depends on it
+/// and not only on the content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrOrigin {
+    /// Modified in place by APPEND or SETRANGE: Redis reports `raw` at any
+    /// length.
+    Raw,
+    /// Written by INCRBYFLOAT: never `int`, even for an integral result.
+    Text,
+}
+
 /// What `GETEX` does to the key's TTL.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum GetExAction {
@@ -228,6 +239,7 @@ impl Shard {
             return Err(Error::StringTooLong);
         }
         if value.is_empty() {
+            self.set_origin(slot, StrOrigin::Raw);
             return Ok(len);
         }
         let expire = self.expire_of(slot);
@@ -242,6 +254,7 @@ impl Shard {
             v.extend_from_slice(value);
             self.replace_str(slot, v, expire);
         }
+        self.set_origin(slot, StrOrigin::Raw);
         Ok(len)
     }
 
@@ -308,15 +321,15 @@ impl Shard {
         let incr = LongDouble::parse(incr).ok_or(Error::NotFloat)?;
         let sum = current.add(&incr).ok_or(Error::NanOrInfinity)?;
         let text = Bytes::from(sum.to_human());
-        match slot {
+        let slot = match slot {
             Some(s) => {
                 let expire = self.expire_of(s);
                 self.replace_str(s, &text, expire);
+                s
             }
-            None => {
-                self.insert_str(db, key, &text, None);
-            }
-        }
+            None => self.insert_str(db, key, &text, None),
+        };
+        self.set_origin(slot, StrOrigin::Text);
         Ok(text)
     }
 
@@ -365,15 +378,15 @@ impl Shard {
         }
         v.resize(len, 0);
         v[offset..end].copy_from_slice(value);
-        match slot {
+        let slot = match slot {
             Some(s) => {
                 let expire = self.expire_of(s);
                 self.replace_str(s, v, expire);
+                s
             }
-            None => {
-                self.insert_str(db, key, v, None);
-            }
-        }
+            None => self.insert_str(db, key, v, None),
+        };
+        self.set_origin(slot, StrOrigin::Raw);
         Ok(len)
     }
 
@@ -1102,6 +1115,34 @@ mod ld {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn string_origins_for_object_encoding() {
+        let mut s = Shard::new(0, crate::shard::ShardConfig::default());
+        s.set(0, b"k", "hello", SetOptions::default()).unwrap();
+        assert_eq!(s.str_origin(0, b"k"), None);
+        s.append(0, b"k", b"").unwrap();
+        assert_eq!(s.str_origin(0, b"k"), Some(StrOrigin::Raw), "even an empty APPEND");
+        s.set(0, b"k", "again", SetOptions::default()).unwrap();
+        assert_eq!(s.str_origin(0, b"k"), None, "a new value forgets");
+        s.append(0, b"new", b"x").unwrap();
+        assert_eq!(s.str_origin(0, b"new"), None, "APPEND creating the key stores the argument");
+        s.setrange(0, b"r", 2, b"x").unwrap();
+        assert_eq!(s.str_origin(0, b"r"), Some(StrOrigin::Raw));
+        s.incrbyfloat(0, b"f", b"3").unwrap();
+        assert_eq!(s.str_origin(0, b"f"), Some(StrOrigin::Text));
+        s.incrby(0, b"f", 1).unwrap();
+        assert_eq!(s.str_origin(0, b"f"), None);
+        s.incrbyfloat(0, b"f", b"1").unwrap();
+        s.expire(0, b"f", 100, crate::types::ExpireOptions::default()).unwrap();
+        assert_eq!(s.str_origin(0, b"f"), Some(StrOrigin::Text), "a TTL change keeps the object");
+        s.del(0, &[b"f"]);
+        s.set(0, b"f", "1", SetOptions::default()).unwrap();
+        assert_eq!(s.str_origin(0, b"f"), None, "a deleted key's slot starts clean");
+        s.flushall();
+        s.set(0, b"r", "1", SetOptions::default()).unwrap();
+        assert_eq!(s.str_origin(0, b"r"), None);
+    }
 
     #[test]
     fn lcs_like_redis() {

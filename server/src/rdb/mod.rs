@@ -15,7 +15,7 @@ mod listpack;
 mod lzf;
 
 use bytes::Bytes;
-use coreshard_engine::types::{parse_i64, write_score, Hash, List, Set, ZSet};
+use coreshard_engine::types::{parse_i64, write_score, Hash, List, Set, StrOrigin, ZSet};
 use coreshard_engine::{Value, ValueRef};
 
 use listpack::Entry;
@@ -79,14 +79,17 @@ impl From<RestoreError> for ReplyError {
 // ----- encodings -----------------------------------------------------------------
 
 /// The internal encoding Redis 7.0 (default settings) gives a value with
-/// this content, as `OBJECT ENCODING` names it. Redis also remembers
-/// history this engine does not keep (a string once appended to stays
-/// `raw`, a set once grown past the intset stays a `hashtable`); the name
-/// here depends on the content only, which is also what decides the
+/// this content, as `OBJECT ENCODING` names it; `origin` tells how a
+/// string was built where that matters (APPEND and SETRANGE make `raw`
+/// strings, INCRBYFLOAT never makes `int` ones). Redis also remembers some
+/// history this engine does not keep (a set once grown past the intset
+/// stays a `hashtable`, RENAME and MOVE keep a `raw` string `raw`); the
+/// name here then follows the content, which is also what decides the
 /// encoding in a DUMP payload or after a reload.
-pub fn encoding(value: ValueRef<'_>) -> &'static str {
+pub fn encoding(value: ValueRef<'_>, origin: Option<StrOrigin>) -> &'static str {
     match value {
-        ValueRef::Str(s) if s.len() <= 20 && parse_i64(s).is_some() => "int",
+        ValueRef::Str(_) if origin == Some(StrOrigin::Raw) => "raw",
+        ValueRef::Str(s) if origin.is_none() && s.len() <= 20 && parse_i64(s).is_some() => "int",
         ValueRef::Str(s) if s.len() <= 44 => "embstr",
         ValueRef::Str(_) => "raw",
         ValueRef::List(_) => "quicklist",

@@ -183,7 +183,7 @@ fn length_encodings() {
 
 #[test]
 fn encoding_names() {
-    let s = |t: &str| encoding(ValueRef::Str(t.as_bytes()));
+    let s = |t: &str| encoding(ValueRef::Str(t.as_bytes()), None);
     assert_eq!(s("12"), "int");
     assert_eq!(s("-9223372036854775808"), "int");
     assert_eq!(s("9223372036854775808"), "embstr");
@@ -191,21 +191,24 @@ fn encoding_names() {
     assert_eq!(s("-0"), "embstr");
     assert_eq!(s(&"a".repeat(44)), "embstr");
     assert_eq!(s(&"a".repeat(45)), "raw");
-    assert_eq!(encoding(Value::List(List::new()).as_ref()), "quicklist");
+    assert_eq!(encoding(ValueRef::Str(b"12"), Some(StrOrigin::Raw)), "raw");
+    assert_eq!(encoding(ValueRef::Str(b"12"), Some(StrOrigin::Text)), "embstr");
+    assert_eq!(encoding(ValueRef::Str(&[b'1'; 45]), Some(StrOrigin::Text)), "raw");
+    assert_eq!(encoding(Value::List(List::new()).as_ref(), None), "quicklist");
     let ints: Set = (0..512).map(|i| Bytes::from(i.to_string())).collect();
-    assert_eq!(encoding(ValueRef::Set(&ints)), "intset");
+    assert_eq!(encoding(ValueRef::Set(&ints), None), "intset");
     let more: Set = (0..513).map(|i| Bytes::from(i.to_string())).collect();
-    assert_eq!(encoding(ValueRef::Set(&more)), "hashtable");
+    assert_eq!(encoding(ValueRef::Set(&more), None), "hashtable");
     let words: Set = [b("a")].into_iter().collect();
-    assert_eq!(encoding(ValueRef::Set(&words)), "hashtable");
+    assert_eq!(encoding(ValueRef::Set(&words), None), "hashtable");
     let small: Hash = [(b("f"), Bytes::from(vec![b'v'; 64]))].into_iter().collect();
-    assert_eq!(encoding(ValueRef::Hash(&small)), "listpack");
+    assert_eq!(encoding(ValueRef::Hash(&small), None), "listpack");
     let wide: Hash = [(b("f"), Bytes::from(vec![b'v'; 65]))].into_iter().collect();
-    assert_eq!(encoding(ValueRef::Hash(&wide)), "hashtable");
+    assert_eq!(encoding(ValueRef::Hash(&wide), None), "hashtable");
     let many: Hash = (0..129).map(|i| (Bytes::from(i.to_string()), b("v"))).collect();
-    assert_eq!(encoding(ValueRef::Hash(&many)), "hashtable");
+    assert_eq!(encoding(ValueRef::Hash(&many), None), "hashtable");
     let z: ZSet = (0..128).map(|i| (Bytes::from(i.to_string()), 1.0)).collect();
-    assert_eq!(encoding(ValueRef::ZSet(&z)), "listpack");
+    assert_eq!(encoding(ValueRef::ZSet(&z), None), "listpack");
     let z: ZSet = [(Bytes::from(vec![b'm'; 65]), 1.0)].into_iter().collect();
-    assert_eq!(encoding(ValueRef::ZSet(&z)), "skiplist");
+    assert_eq!(encoding(ValueRef::ZSet(&z), None), "skiplist");
 }

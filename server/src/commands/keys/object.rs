@@ -92,10 +92,13 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let (db, key) = (c.db, &args[2][..]);
     let policy = c.shard.policy();
     match sub {
-        Sub::Encoding => match c.shard.peek_value(db, key, |v, _| rdb::encoding(v)) {
-            Some(name) => c.out.bulk(name.as_bytes()),
-            None => c.out.null(),
-        },
+        Sub::Encoding => {
+            let origin = c.shard.str_origin(db, key);
+            match c.shard.peek_value(db, key, |v, _| rdb::encoding(v, origin)) {
+                Some(name) => c.out.bulk(name.as_bytes()),
+                None => c.out.null(),
+            }
+        }
         Sub::RefCount => {
             let shared_ints = c.shard.maxmemory() == 0
                 || !matches!(
