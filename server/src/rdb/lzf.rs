@@ -7,12 +7,40 @@
 //! table uninitialised; here it starts empty, which is the only difference
 //! and can only make Redis find a match this code does not find by chance.
 
+use std::cell::RefCell;
+
 const HLOG: u32 = 16;
 const HSIZE: usize = 1 << HLOG;
 const MAX_LIT: usize = 1 << 5;
 const MAX_OFF: usize = 1 << 13;
 const MAX_REF: usize = (1 << 8) + (1 << 3);
-const NONE: usize = usize::MAX;
+
+thread_local! {
+    /// The hash table, kept between calls: entries are `generation << 32 |
+    /// position`, and only those of the current call's generation count, so
+    /// a call starts with an empty table without clearing 64 K entries.
+    static TABLE: RefCell<(u32, Vec<u64>)> = const { RefCell::new((0, Vec::new())) };
+}
+
+/// The hash table of one compression.
+struct Table<'a> {
+    generation: u64,
+    slots: &'a mut [u64],
+}
+
+impl Table<'_> {
+    /// The position stored in `slot`, replacing it with `pos`.
+    #[inline]
+    fn swap(&mut self, slot: usize, pos: usize) -> Option<usize> {
+        let old = std::mem::replace(&mut self.slots[slot], self.generation | pos as u64);
+        (old & !0xffff_ffff == self.generation).then_some((old & 0xffff_ffff) as usize)
+    }
+
+    #[inline]
+    fn set(&mut self, slot: usize, pos: usize) {
+        self.slots[slot] = self.generation | pos as u64;
+    }
+}
 
 #[inline]
 fn frst(p: &[u8], i: usize) -> u32 {
@@ -32,24 +60,38 @@ fn idx(h: u32) -> usize {
 /// Compresses `input` into at most `out_len` bytes; `None` when it does not
 /// fit (Redis then stores the string as is).
 pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
-    let in_len = input.len();
-    if in_len < 3 || out_len == 0 {
+    // Positions are kept in 32 bits (strings are at most 512 MB).
+    if input.len() < 3 || out_len == 0 || u32::try_from(input.len()).is_err() {
         return None;
     }
+    TABLE.with(|t| {
+        let mut t = t.borrow_mut();
+        let (generation, slots) = &mut *t;
+        if slots.is_empty() || *generation == u32::MAX {
+            *slots = vec![0; HSIZE];
+            *generation = 0;
+        }
+        *generation += 1;
+        compress_with(input, out_len, Table { generation: u64::from(*generation) << 32, slots })
+    })
+}
+
+fn compress_with(input: &[u8], out_len: usize, mut htab: Table<'_>) -> Option<Vec<u8>> {
+    let in_len = input.len();
     // One spare byte: like Redis's buffer, a run header may be reserved one
     // past the end just before giving up.
     let mut out = vec![0u8; out_len + 1];
-    let mut htab = vec![NONE; HSIZE];
     let mut ip = 0usize;
     let mut op = 1usize; // start run
     let mut lit = 0usize;
     let mut hval = frst(input, ip);
     while ip + 2 < in_len {
         hval = next(hval, input, ip);
-        let slot = idx(hval);
-        let r = htab[slot];
-        htab[slot] = ip;
-        let off = if r == NONE { MAX_OFF } else { ip - r - 1 };
+        let r = htab.swap(idx(hval), ip);
+        let (r, off) = match r {
+            Some(r) => (r, ip - r - 1),
+            None => (0, MAX_OFF),
+        };
         if off < MAX_OFF
             && ip + 4 < in_len
             && r > 0
@@ -107,7 +149,7 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
             hval = frst(input, ip);
             for _ in 0..2 {
                 hval = next(hval, input, ip);
-                htab[idx(hval)] = ip;
+                htab.set(idx(hval), ip);
                 ip += 1;
             }
         } else {
@@ -200,6 +242,9 @@ mod tests {
         let expect = hex(
             "1f74686520717569636b2062726f776e20666f78206a756d7073206f7665722074201e086c617a7920646f672c600de01c2c016f67",
         );
+        assert_eq!(compress(fox, fox.len() - 4).unwrap(), expect);
+        // The table kept between calls starts every call empty.
+        assert!(compress(&a65, 61).is_some());
         assert_eq!(compress(fox, fox.len() - 4).unwrap(), expect);
         assert_eq!(decompress(&expect, fox.len()).unwrap(), fox.to_vec());
     }
