@@ -470,6 +470,9 @@ impl Shard {
     /// Seconds since the last access to `key`, for `OBJECT IDLETIME`:
     /// `None` when it is missing, `Some(None)` when an eviction policy is
     /// installed (policies keep their own per-key state, not a time).
+    /// Accesses are stamped with the clock [`active_expire`](Self::active_expire)
+    /// refreshes, as the runtime does every 100 ms; a shard driven by hand
+    /// must call it too for idle times to advance.
     pub fn idle_secs(&mut self, db: u8, key: &[u8]) -> Option<Option<u64>> {
         let slot = self.lookup(db, key)?;
         if self.policy.is_some() {
