@@ -338,7 +338,17 @@ fn dump_and_restore_interoperate_with_redis() {
     for cmd in build {
         p.redis.cmd(cmd);
     }
-    for key in ["str", "int", "long", "empty", "list", "hash", "ints", "zset"] {
+    // Up to 512 short fields a hash stays a listpack (redis-server's
+    // built-in default), up to 128 members a sorted set.
+    let mut wide: Vec<String> = vec!["HSET".into(), "wide".into()];
+    let mut zwide: Vec<String> = vec!["ZADD".into(), "zwide".into()];
+    for i in 0..300 {
+        wide.extend([format!("field:{i}"), format!("{}", i * 37)]);
+        zwide.extend([format!("{}", i % 17), format!("m{i}")]);
+    }
+    p.redis.cmd(&wide);
+    p.redis.cmd(&zwide[..2 + 2 * 120]);
+    for key in ["str", "int", "long", "empty", "list", "hash", "ints", "zset", "wide", "zwide"] {
         let Reply::Bulk(payload) = p.redis.cmd(&["DUMP", key]) else { panic!("DUMP {key} on redis") };
         let payload: &[u8] = &payload;
         assert_eq!(p.ours.cmd(&[b"RESTORE".as_slice(), key.as_bytes(), b"0", payload]), Reply::ok(), "{key}");
@@ -356,6 +366,37 @@ fn dump_and_restore_interoperate_with_redis() {
         assert_eq!(p.redis.cmd(restore), Reply::ok(), "{key} back to redis");
         assert_eq!(p.redis.cmd(&["DUMP", &copy]), Reply::bulk(payload), "{key} round trip");
     }
+    // Past the limits: the encodings change on both sides.
+    p.redis.cmd(&zwide);
+    for i in 300..520 {
+        p.redis.cmd(&["HSET", "wide", &format!("field:{i}"), "v"]);
+    }
+    for key in ["wide", "zwide"] {
+        let Reply::Bulk(payload) = p.redis.cmd(&["DUMP", key]) else { panic!("DUMP {key} on redis") };
+        let restore: &[&[u8]] = &[b"RESTORE", key.as_bytes(), b"0", &payload, b"REPLACE"];
+        assert_eq!(p.ours.cmd(restore), Reply::ok());
+        p.same(&["OBJECT", "ENCODING", key]);
+    }
+
+    // Strings of many lengths and degrees of repetition: the same LZF bytes.
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    for n in 0..60usize {
+        let len = 15 + n * n * 3;
+        let alphabet = 2 + n % 40;
+        let text: String = (0..len)
+            .map(|i| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let c = if i % (3 + n % 5) == 0 { seed % alphabet as u64 } else { (i / 7) as u64 % alphabet as u64 };
+                char::from(b'!' + c as u8)
+            })
+            .collect();
+        p.same(&["SET", "lzf", &text]);
+        let (ours, theirs) = (p.ours.cmd(&["DUMP", "lzf"]), p.redis.cmd(&["DUMP", "lzf"]));
+        assert_eq!(ours, theirs, "DUMP of a {len}-byte string");
+    }
+
     // Options, with the same payload on both sides.
     let Reply::Bulk(payload) = p.redis.cmd(&["DUMP", "str"]) else { panic!("DUMP str") };
     let payload: &[u8] = &payload;

@@ -1,9 +1,9 @@
 //! LZF, the compression Redis applies to strings longer than 20 bytes in
 //! RDB files and DUMP payloads.
 //!
-//! The compressor follows Redis's `lzf_c.c` step by step (16-bit hash
-//! table, the `VERY_FAST` variant, the same output-size bail-outs) so that
-//! a DUMP of a string has the same bytes as Redis's. Redis leaves the hash
+//! The compressor follows Redis 7's `lzf_c.c` (liblzf 3.6) step by step
+//! (16-bit hash table, the `VERY_FAST` variant, the same output-size
+//! bail-outs) so that a DUMP has the same bytes as Redis's. Redis leaves the hash
 //! table uninitialised; here it starts empty, which is the only difference
 //! and can only make Redis find a match this code does not find by chance.
 
@@ -93,20 +93,21 @@ fn compress_with(input: &[u8], out_len: usize, mut htab: Table<'_>) -> Option<Ve
             None => (0, MAX_OFF),
         };
         if off < MAX_OFF
-            && ip + 4 < in_len
             && r > 0
+            && input[r + 2] == input[ip + 2]
             && input[r] == input[ip]
             && input[r + 1] == input[ip + 1]
-            && input[r + 2] == input[ip + 2]
         {
             let mut len = 2usize;
             let maxlen = (in_len - ip - len).min(MAX_REF);
+            // Room for the reference and the next run header, counting the
+            // empty run header this match takes back.
+            if op + 3 + 1 >= out_len && op - usize::from(lit == 0) + 3 + 1 >= out_len {
+                return None;
+            }
             out[op - lit - 1] = (lit as u8).wrapping_sub(1); // stop run
             if lit == 0 {
                 op -= 1; // undo run if length is zero
-            }
-            if op + 3 + 1 >= out_len {
-                return None;
             }
             // Redis's unrolled loop compares 16 bytes without the length
             // check, then one more step of the plain loop: keep its result.

@@ -44,9 +44,11 @@ const TYPE_ZSET_LISTPACK: u8 = 17;
 const TYPE_LIST_QUICKLIST_2: u8 = 18;
 const TYPE_SET_LISTPACK: u8 = 20;
 
-/// Redis 7.0's defaults for the compact encodings.
+/// Redis 7.0's built-in defaults for the compact encodings (what
+/// `redis-server` uses without a configuration file; the sample
+/// `redis.conf` lowers the hash limit to 128).
 const SET_MAX_INTSET_ENTRIES: usize = 512;
-const HASH_MAX_LISTPACK_ENTRIES: usize = 128;
+const HASH_MAX_LISTPACK_ENTRIES: usize = 512;
 const HASH_MAX_LISTPACK_VALUE: usize = 64;
 const ZSET_MAX_LISTPACK_ENTRIES: usize = 128;
 const ZSET_MAX_LISTPACK_VALUE: usize = 64;

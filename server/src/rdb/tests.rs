@@ -202,10 +202,12 @@ fn encoding_names() {
     let words: Set = [b("a")].into_iter().collect();
     assert_eq!(encoding(ValueRef::Set(&words), None), "hashtable");
     let small: Hash = [(b("f"), Bytes::from(vec![b'v'; 64]))].into_iter().collect();
+    let ample: Hash = (0..512).map(|i| (Bytes::from(i.to_string()), b("v"))).collect();
+    assert_eq!(encoding(ValueRef::Hash(&ample), None), "listpack");
     assert_eq!(encoding(ValueRef::Hash(&small), None), "listpack");
     let wide: Hash = [(b("f"), Bytes::from(vec![b'v'; 65]))].into_iter().collect();
     assert_eq!(encoding(ValueRef::Hash(&wide), None), "hashtable");
-    let many: Hash = (0..129).map(|i| (Bytes::from(i.to_string()), b("v"))).collect();
+    let many: Hash = (0..513).map(|i| (Bytes::from(i.to_string()), b("v"))).collect();
     assert_eq!(encoding(ValueRef::Hash(&many), None), "hashtable");
     let z: ZSet = (0..128).map(|i| (Bytes::from(i.to_string()), 1.0)).collect();
     assert_eq!(encoding(ValueRef::ZSet(&z), None), "listpack");
