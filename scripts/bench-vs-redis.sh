@@ -186,10 +186,25 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# Ports are taken from outside the kernel's ephemeral range, where client
+# sockets would otherwise claim them between the check and the bind.
+read -r ephemeral_lo ephemeral_hi </proc/sys/net/ipv4/ip_local_port_range
+if [ "$ephemeral_lo" -ge 20000 ]; then
+  port_lo=10000
+  port_hi=$((ephemeral_lo - 100))
+elif [ "$ephemeral_hi" -le 55000 ]; then
+  port_lo=$((ephemeral_hi + 1))
+  port_hi=65000
+else
+  port_lo=20000
+  port_hi=60000
+fi
+
 port_in_use() {
   local p=$1
   if command -v ss >/dev/null 2>&1; then
-    if [ -n "$(ss -ltnH "sport = :$p" 2>/dev/null)" ]; then return 0; fi
+    # Any socket bound to the port (listening or connected) blocks a bind.
+    if [ -n "$(ss -tanH "sport = :$p" 2>/dev/null)" ]; then return 0; fi
   fi
   # A listener anywhere on loopback answers a connect.
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then return 0; fi
@@ -200,7 +215,7 @@ port_in_use() {
 free_ports() {
   local count=$1 base p ok _
   for _ in $(seq 200); do
-    base=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+    base=$((port_lo + (RANDOM * 32768 + RANDOM) % (port_hi - port_lo - count)))
     ok=1
     for ((p = base; p < base + count; p++)); do
       if port_in_use "$p"; then
@@ -231,20 +246,15 @@ rcli() {
   timeout 10 redis-cli -h 127.0.0.1 -p "$port" "$@" 2>/dev/null | tr -d '\r'
 }
 
+# Waits up to 30 s for PONG on PORT; fails early if process PID exits.
 wait_ping() {
-  local port=$1 pid=$2 log=$3 i
-  for i in $(seq 300); do
+  local port=$1 pid=$2 _
+  for _ in $(seq 300); do
     if [ "$(rcli "$port" PING || true)" = PONG ]; then return 0; fi
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "server on port $port exited; its output:" >&2
-      tail -n 30 "$log" >&2 || true
-      exit 1
-    fi
+    if ! kill -0 "$pid" 2>/dev/null; then return 1; fi
     sleep 0.1
   done
-  echo "server on port $port did not answer PING within 30 s; its output:" >&2
-  tail -n 30 "$log" >&2 || true
-  exit 1
+  return 1
 }
 
 core_list() { # 0,1,...,ncpu-1
@@ -263,7 +273,7 @@ start_redis() { # config
   side_port=$port
   cluster_port=""
   cluster_data_ports=()
-  wait_ping "$port" "$launched_pid" "$log"
+  wait_ping "$port" "$launched_pid"
 }
 
 start_coreshard() { # config
@@ -281,6 +291,7 @@ start_coreshard() { # config
   cluster_port=""
   cluster_data_ports=()
   side_pids=()
+  cluster_note=""
   if [ "$selftest" = 1 ]; then
     start_selftest_substitute "$cfg" "$port" "$shards" "$log"
     return
@@ -290,7 +301,7 @@ start_coreshard() { # config
   if [ "$cfg" = one-core ]; then cmd=(taskset -c "$last_core" "${cmd[@]}"); fi
   launch "$log" "${cmd[@]}"
   side_pids=("$launched_pid")
-  wait_ping "$port" "$launched_pid" "$log"
+  wait_ping "$port" "$launched_pid" || return 1
   # redis-benchmark --cluster refuses clusters of fewer than two nodes.
   if [ "$shards" -ge 2 ]; then
     local i
@@ -315,7 +326,7 @@ start_selftest_substitute() { # config port shards log
   if [ "$cfg" = one-core ]; then cmd=(taskset -c "$last_core" "${cmd[@]}"); fi
   launch "$log" "${cmd[@]}"
   side_pids=("$launched_pid")
-  wait_ping "$port" "$launched_pid" "$log"
+  wait_ping "$port" "$launched_pid" || return 1
   [ "$shards" -ge 2 ] || return 0
   local i p first last bus
   # Cluster bus ports (the default, port+10000, may be taken), clear of the
@@ -331,11 +342,10 @@ start_selftest_substitute() { # config port shards log
       --cluster-port $((bus + i))
     side_pids+=("$launched_pid")
     cluster_data_ports+=("$p")
-    wait_ping "$p" "$launched_pid" "$log.node$i"
+    wait_ping "$p" "$launched_pid" || return 1
     first=$((CLUSTER_SLOTS * i / shards))
     last=$((CLUSTER_SLOTS * (i + 1) / shards - 1))
-    [ "$(rcli "$p" CLUSTER ADDSLOTSRANGE "$first" "$last")" = OK ] ||
-      die "selftest: CLUSTER ADDSLOTSRANGE on port $p failed"
+    [ "$(rcli "$p" CLUSTER ADDSLOTSRANGE "$first" "$last")" = OK ] || return 1
     if [ "$i" -gt 0 ]; then rcli "$((port + 1))" CLUSTER MEET 127.0.0.1 "$p" >/dev/null; fi
   done
   for i in $(seq 200); do
@@ -350,7 +360,30 @@ start_selftest_substitute() { # config port shards log
     fi
     sleep 0.1
   done
-  die "selftest: the redis cluster did not reach cluster_state:ok"
+  echo "selftest: the redis cluster did not reach cluster_state:ok" >&2
+  return 1
+}
+
+# Starts the server under test; retries with other ports when another
+# process took a port between the check and the bind.
+start_side() { # config side
+  local cfg=$1 side=$2 attempt log
+  for attempt in 1 2 3; do
+    if [ "$side" = redis ]; then
+      start_redis "$cfg" && return 0
+    else
+      start_coreshard "$cfg" && return 0
+    fi
+    stop_side
+    log=$tmp/$side-$cfg.log
+    if [ "$attempt" -lt 3 ] && cat "$log"* 2>/dev/null | grep -qi 'address already in use'; then
+      echo "  a port was taken meanwhile; starting $side again" >&2
+      continue
+    fi
+    echo "$side ($cfg) did not answer PING; its output:" >&2
+    tail -n 30 "$log"* >&2 || true
+    exit 1
+  done
 }
 
 stop_side() {
@@ -653,7 +686,7 @@ fi
 for cfg in "${configs[@]}"; do
   for side in redis coreshard; do
     echo "-- $cfg: $side" >&2
-    if [ "$side" = redis ]; then start_redis "$cfg"; else start_coreshard "$cfg"; fi
+    start_side "$cfg" "$side"
     if run_standard "$cfg" "$side" && [ "$side" = coreshard ] && [ "$cfg" = all-cores ]; then
       echo "-- $cfg: coreshard, redis-benchmark --cluster" >&2
       run_cluster
