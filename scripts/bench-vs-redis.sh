@@ -346,9 +346,9 @@ start_selftest_substitute() { # config port shards log
     first=$((CLUSTER_SLOTS * i / shards))
     last=$((CLUSTER_SLOTS * (i + 1) / shards - 1))
     [ "$(rcli "$p" CLUSTER ADDSLOTSRANGE "$first" "$last")" = OK ] || return 1
-    if [ "$i" -gt 0 ]; then rcli "$((port + 1))" CLUSTER MEET 127.0.0.1 "$p" >/dev/null; fi
+    if [ "$i" -gt 0 ]; then rcli "$((port + 1))" CLUSTER MEET 127.0.0.1 "$p" $((bus + i)) >/dev/null; fi
   done
-  for i in $(seq 200); do
+  for i in $(seq 300); do
     local ok=1
     for p in "${cluster_data_ports[@]}"; do
       if ! rcli "$p" CLUSTER INFO | grep -q '^cluster_state:ok'; then ok=0; fi
