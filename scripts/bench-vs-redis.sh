@@ -374,13 +374,18 @@ start_side() { # config side
     else
       start_coreshard "$cfg" && return 0
     fi
+    local what="did not answer PING within 30 s" status=0
+    if [ ${#side_pids[@]} -gt 0 ] && ! kill -0 "${side_pids[0]}" 2>/dev/null; then
+      wait "${side_pids[0]}" || status=$?
+      what="exited with status $status before answering PING"
+    fi
     stop_side
     log=$tmp/$side-$cfg.log
     if [ "$attempt" -lt 3 ] && cat "$log"* 2>/dev/null | grep -qi 'address already in use'; then
       echo "  a port was taken meanwhile; starting $side again" >&2
       continue
     fi
-    echo "$side ($cfg) did not answer PING; its output:" >&2
+    echo "$side ($cfg) $what; its output:" >&2
     tail -n 30 "$log"* >&2 || true
     exit 1
   done
