@@ -7,10 +7,11 @@ use crate::cmd::Command;
 use crate::conn::Conn;
 
 pub mod connection;
+pub mod list;
 pub mod string;
 
 /// Every family's commands.
-const FAMILIES: &[&[&Command]] = &[connection::COMMANDS, string::COMMANDS];
+const FAMILIES: &[&[&Command]] = &[connection::COMMANDS, string::COMMANDS, list::COMMANDS];
 
 type Table = HashMap<&'static str, &'static Command, ahash::RandomState>;
 
