@@ -541,7 +541,7 @@ async fn attempt(
                     .await?;
             }
             let txn = conn.ctx.lock([s_src, router.shard_of(dst)]).await?;
-            let result = match move_spanning(&txn, router, db, &src, dst, from, to).await {
+            let result = match move_spanning(&txn, db, &src, dst, from, to).await {
                 Err(e) => Err(e),
                 Ok(Some(v)) => Ok(Attempt::Done(Delivery::Moved(v))),
                 Ok(None) if !can_wait => Ok(Attempt::Empty),
@@ -716,7 +716,11 @@ mod tests {
         let mut s = shard();
         s.subscribe(Box::new(crate::local::KeyEvents));
         let (tx, rx) = oneshot::channel();
-        let w = Waiter { id: 10, claim: Arc::new(Claim::new(tx)), op: Arc::new(Op::Pop { side: ListSide::Right, count: 2 }) };
+        let w = Waiter {
+            id: 10,
+            claim: Arc::new(Claim::new(tx)),
+            op: Arc::new(Op::Pop { side: ListSide::Right, count: 2 }),
+        };
         register(0, &[b("gone")], &w, false);
         drop(rx);
         s.rpush(0, b"gone", &[b("x"), b("y"), b("z")]).unwrap();

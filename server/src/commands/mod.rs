@@ -8,10 +8,13 @@ use crate::conn::Conn;
 
 pub mod connection;
 pub mod list;
+pub mod pubsub;
 pub mod string;
+pub mod transaction;
 
 /// Every family's commands.
-const FAMILIES: &[&[&Command]] = &[connection::COMMANDS, string::COMMANDS, list::COMMANDS];
+const FAMILIES: &[&[&Command]] =
+    &[connection::COMMANDS, string::COMMANDS, list::COMMANDS, pubsub::COMMANDS, transaction::COMMANDS];
 
 type Table = HashMap<&'static str, &'static Command, ahash::RandomState>;
 
@@ -39,7 +42,8 @@ pub fn lookup(name: &[u8]) -> Option<&'static Command> {
 /// Releases what a closing connection holds elsewhere (subscriptions,
 /// watches, blocked waits).
 pub async fn on_disconnect(conn: &mut Conn) {
-    let _ = conn;
+    crate::pubsub::on_disconnect(conn);
+    transaction::on_disconnect(conn).await;
 }
 
 #[cfg(test)]

@@ -42,8 +42,7 @@ pub(super) async fn move_now_spanning(
     to: ListSide,
     out: &mut ReplyBuf,
 ) -> CmdResult {
-    let router = super::router()?;
-    let v = super::move_spanning(txn, &router, db, &args[1], &args[2], from, to).await?;
+    let v = super::move_spanning(txn, db, &args[1], &args[2], from, to).await?;
     out.bulk_opt(v.as_deref());
     Ok(())
 }

@@ -31,4 +31,3 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     c.out.bulk_opt(v.as_deref());
     Ok(())
 }
-

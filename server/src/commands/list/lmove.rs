@@ -27,8 +27,7 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
 async fn span(txn: &Txn, db: u8, args: &[Bytes], out: &mut ReplyBuf) -> CmdResult {
     let from = super::parse_side(&args[3])?;
     let to = super::parse_side(&args[4])?;
-    let router = super::router()?;
-    let v = super::move_spanning(txn, &router, db, &args[1], &args[2], from, to).await?;
+    let v = super::move_spanning(txn, db, &args[1], &args[2], from, to).await?;
     out.bulk_opt(v.as_deref());
     Ok(())
 }

@@ -156,10 +156,8 @@ pub(crate) struct MpopArgs {
 /// Parses LMPOP's arguments from position `at` (the `numkeys`), with
 /// Redis's errors in Redis's order.
 pub(crate) fn parse_mpop(args: &[Bytes], at: usize) -> Result<MpopArgs, ReplyError> {
-    let numkeys = parse_int(&args[at])
-        .ok()
-        .filter(|&n| n > 0)
-        .ok_or(ReplyError::text("ERR numkeys should be greater than 0"))?;
+    let numkeys =
+        parse_int(&args[at]).ok().filter(|&n| n > 0).ok_or(ReplyError::text("ERR numkeys should be greater than 0"))?;
     let side_at = usize::try_from(numkeys).ok().and_then(|n| n.checked_add(at + 1)).unwrap_or(usize::MAX);
     let side = parse_side(args.get(side_at).ok_or_else(ReplyError::syntax)?)?;
     let mut count = None;
@@ -221,7 +219,7 @@ pub(crate) async fn mpop_spanning(
     }
     let Some(first) = kinds.iter().position(Option::is_some) else { return Ok(None) };
     if kinds[first] != Some(Kind::List) {
-        return Err(coreshard_engine::Error::WrongType.into());
+        return Err(Error::WrongType.into());
     }
     let shard = groups.iter().find(|(_, p)| p.contains(&first)).map_or(0, |(s, _)| *s);
     let key = Bytes::copy_from_slice(&keys[first]);
@@ -244,48 +242,18 @@ pub(crate) fn group_by_shard(router: &Router, keys: &[Bytes]) -> Vec<(usize, Vec
     groups
 }
 
-/// LMOVE across two shards held by `txn`: type checks on both keys first,
-/// then the pop and the push; a push refused for memory returns the element
-/// to its source before anyone can look. `None` when `src` is missing.
+/// LMOVE with `src` and `dst` on shards held by `txn` (the engine's
+/// `Txn::lmove`: both keys type-checked before the pop). `None` when `src`
+/// is missing.
 pub(crate) async fn move_spanning(
     txn: &Txn,
-    router: &Router,
     db: u8,
     src: &[u8],
     dst: &[u8],
     from: ListSide,
     to: ListSide,
 ) -> Result<Option<Bytes>, ReplyError> {
-    let (src, dst) = (Bytes::copy_from_slice(src), Bytes::copy_from_slice(dst));
-    let (s_src, s_dst) = (router.shard_of(&src), router.shard_of(&dst));
-    if s_src == s_dst {
-        return Ok(txn.run(s_src, move |s| s.lmove(db, &src, &dst, from, to)).await??);
-    }
-    let (k_src, k_dst) = (src.clone(), dst.clone());
-    let (src_kind, dst_kind) = futures_util::future::join(
-        txn.run(s_src, move |s| s.kind_of(db, &k_src)),
-        txn.run(s_dst, move |s| s.kind_of(db, &k_dst)),
-    )
-    .await;
-    match src_kind? {
-        None => return Ok(None),
-        Some(Kind::List) => {}
-        Some(_) => return Err(Error::WrongType.into()),
-    }
-    if dst_kind?.is_some_and(|k| k != Kind::List) {
-        return Err(Error::WrongType.into());
-    }
-    let k_src = src.clone();
-    let Some(v) = txn.run(s_src, move |s| s.list_pop_one(db, &k_src, from)).await?? else { return Ok(None) };
-    let moved = v.clone();
-    if let Err(e) = txn.run(s_dst, move |s| s.list_push_one(db, &dst, to, moved)).await? {
-        // Out of memory on the destination: the element goes back, and no
-        // one saw it gone (both shards are still held).
-        let back = v.clone();
-        txn.run(s_src, move |s| s.list_push_one(db, &src, from, back)).await??;
-        return Err(e.into());
-    }
-    Ok(Some(v))
+    Ok(txn.lmove(db, Bytes::copy_from_slice(src), Bytes::copy_from_slice(dst), from, to).await?)
 }
 
 /// The router of this core's engine, for spanning forms that must find

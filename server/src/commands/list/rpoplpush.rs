@@ -24,8 +24,7 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 async fn span(txn: &Txn, db: u8, args: &[Bytes], out: &mut ReplyBuf) -> CmdResult {
-    let router = super::router()?;
-    let v = super::move_spanning(txn, &router, db, &args[1], &args[2], ListSide::Right, ListSide::Left).await?;
+    let v = super::move_spanning(txn, db, &args[1], &args[2], ListSide::Right, ListSide::Left).await?;
     out.bulk_opt(v.as_deref());
     Ok(())
 }
