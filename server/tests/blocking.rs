@@ -131,7 +131,7 @@ enum Reply {
     NullArray,
     /// RESP3 `_`
     Null,
-    /// Anything else RESP3 (maps, doubles, ...), kept raw.
+    /// Anything else RESP3 (maps, doubles, ...): its type tag.
     Other(u8),
 }
 
@@ -205,6 +205,22 @@ impl Client {
             "*" => {
                 let n: usize = rest.parse().expect("len");
                 Reply::Array((0..n).map(|_| self.read_into(raw)).collect())
+            }
+            // RESP3 aggregates and blobs, consumed whole and kept as their tag.
+            "%" | "~" | ">" => {
+                let n: usize = rest.parse().expect("len");
+                let n = if tag == "%" { 2 * n } else { n };
+                for _ in 0..n {
+                    self.read_into(raw);
+                }
+                Reply::Other(tag.as_bytes()[0])
+            }
+            "=" | "!" => {
+                let n: usize = rest.parse().expect("len");
+                let mut b = vec![0; n + 2];
+                self.r.read_exact(&mut b).expect("blob");
+                raw.extend_from_slice(&b);
+                Reply::Other(tag.as_bytes()[0])
             }
             _ => Reply::Other(tag.as_bytes()[0]),
         }
@@ -670,6 +686,18 @@ fn list_replies_match_redis() {
         vec!["BRPOPLPUSH", &c, &b, "0.01"],
         vec!["LRANGE", &b, "0", "-1"],
         vec!["LLEN", &c],
+        // Inside MULTI the blocking commands do not block: nil at once.
+        vec!["MULTI"],
+        vec!["BLPOP", "nokey", &c, "0"],
+        vec!["BLMOVE", "nokey", &c, "LEFT", "LEFT", "0"],
+        vec!["BRPOPLPUSH", "nokey", &c, "0"],
+        vec!["BLMPOP", "0", "2", "nokey", &c, "LEFT"],
+        vec!["RPUSH", &a, "m1", "m2"],
+        vec!["BRPOP", &c, &a, "0"],
+        vec!["BLMOVE", &a, &c, "LEFT", "RIGHT", "0"],
+        vec!["BLMPOP", "0", "2", &c, &a, "LEFT", "COUNT", "5"],
+        vec!["BLPOP", &a, "x"],
+        vec!["EXEC"],
         vec!["RPUSH", &a],
         vec!["LLEN"],
         vec!["BLPOP", &a],

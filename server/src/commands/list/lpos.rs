@@ -36,7 +36,9 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
             if rank == 0 {
                 return Err(RANK_ZERO);
             }
-            opts.rank = Some(rank);
+            // Redis 7.0 negates LONG_MIN into itself, which then acts as -1
+            // (the first match from the tail).
+            opts.rank = Some(if rank == i64::MIN { -1 } else { rank });
         } else if eq_ic(opt, "count") {
             let n = parse_int(value).map_err(|_| COUNT_NEGATIVE)?;
             if n < 0 {
