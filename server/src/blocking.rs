@@ -48,7 +48,9 @@
 //!    back to the end of the list they came from (and a BLMOVE wake-up is
 //!    passed on to the next waiter), so nothing is lost. Finally the client
 //!    removes its registrations from every shard (`keyevents::unblock` for
-//!    each). `ClientEntry::blocked` is set while it waits.
+//!    each). `ClientEntry::blocked` is set while it waits. CLIENT UNBLOCK
+//!    reaches a waiting client through [`unblock_client`] on its core and
+//!    ends the wait the same way as a timeout.
 //!
 //! Inside MULTI the blocking commands run their non-blocking (`Keyed`)
 //! forms: an empty result at once, as Redis does.
@@ -57,9 +59,10 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::Poll;
+use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -188,6 +191,8 @@ thread_local! {
     static QUEUES: RefCell<Queues> = RefCell::new(Queues::default());
     static CORE: RefCell<Option<ShardCtx>> = const { RefCell::new(None) };
     static SERVE_SCHEDULED: Cell<bool> = const { Cell::new(false) };
+    /// Clients blocked on this core, for CLIENT UNBLOCK.
+    static UNBLOCKS: RefCell<HashMap<u64, Rc<Unblock>>> = RefCell::new(HashMap::new());
 }
 
 static NEXT_WAITER: AtomicU64 = AtomicU64::new(1);
@@ -559,7 +564,15 @@ async fn attempt(
     }
 }
 
-/// Waits for a delivery, the deadline, or the client's disconnect.
+/// Why waiting stopped before a delivery.
+enum Interrupt {
+    Deadline,
+    /// CLIENT UNBLOCK; `true` for its ERROR form.
+    Unblocked(bool),
+}
+
+/// Waits for a delivery, the deadline, CLIENT UNBLOCK, or the client's
+/// disconnect.
 async fn wait(
     conn: &mut Conn,
     mut rx: oneshot::Receiver<Delivery>,
@@ -573,26 +586,40 @@ async fn wait(
         }
     };
     let mut sleep = pin!(sleep);
+    let unblock = Rc::new(Unblock::default());
+    let id = conn.client.id;
+    UNBLOCKS.with(|u| u.borrow_mut().insert(id, unblock.clone()));
     let first = {
         let rx = &mut rx;
+        let unblock = &unblock;
         conn.wait_for(poll_fn(move |cx| {
             if let Poll::Ready(r) = Pin::new(&mut *rx).poll(cx) {
-                return Poll::Ready(Some(r.ok()));
+                return Poll::Ready(Ok(r.ok()));
             }
+            if let Some(error) = unblock.reason.get() {
+                return Poll::Ready(Err(Interrupt::Unblocked(error)));
+            }
+            *unblock.waker.borrow_mut() = Some(cx.waker().clone());
             if sleep.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(None);
+                return Poll::Ready(Err(Interrupt::Deadline));
             }
             Poll::Pending
         }))
         .await
     };
+    UNBLOCKS.with(|u| u.borrow_mut().remove(&id));
     match first {
-        Some(Some(Some(d))) => Outcome::Delivered(d),
+        Some(Ok(Some(d))) => Outcome::Delivered(d),
         // The sender went away unused: nothing was taken for us.
-        Some(Some(None)) => Outcome::TimedOut,
-        Some(None) => {
+        Some(Ok(None)) => Outcome::TimedOut,
+        Some(Err(why)) => {
             if claim.take() {
-                Outcome::TimedOut
+                match why {
+                    Interrupt::Deadline | Interrupt::Unblocked(false) => Outcome::TimedOut,
+                    Interrupt::Unblocked(true) => Outcome::Delivered(Delivery::Error(ReplyError::text(
+                        "UNBLOCKED client unblocked via CLIENT UNBLOCK",
+                    ))),
+                }
             } else {
                 // A shard claimed us just now: its result is on the way.
                 match rx.await {
@@ -609,6 +636,30 @@ async fn wait(
             }
         }
     }
+}
+
+/// A CLIENT UNBLOCK request for a client blocked on this core.
+#[derive(Default)]
+struct Unblock {
+    reason: Cell<Option<bool>>,
+    waker: RefCell<Option<Waker>>,
+}
+
+/// CLIENT UNBLOCK: ends the wait of client `id` if it is blocked in a list
+/// pop on this core (run it on every core to find the client). It replies
+/// as on timeout, or with Redis's `UNBLOCKED` error when `error`; a client
+/// that a push has served meanwhile gets its elements instead. Returns
+/// whether the client was blocked here.
+pub fn unblock_client(id: u64, error: bool) -> bool {
+    let Some(u) = UNBLOCKS.with(|m| m.borrow().get(&id).cloned()) else { return false };
+    if u.reason.get().is_some() {
+        return false;
+    }
+    u.reason.set(Some(error));
+    if let Some(w) = u.waker.borrow_mut().take() {
+        w.wake();
+    }
+    true
 }
 
 /// Undoes a delivery that reached a client that left: popped elements go

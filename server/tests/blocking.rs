@@ -719,3 +719,49 @@ fn list_replies_match_redis() {
     }
     assert!(mismatches.is_empty(), "replies differ from redis-server:\n{}", mismatches.join("\n"));
 }
+
+/// The hook CLIENT UNBLOCK uses, on an in-process server: the unblocked
+/// client gets the timeout reply or the UNBLOCKED error, and can go on.
+#[test]
+fn clients_can_be_unblocked_from_their_core() {
+    let port = free_ports(3);
+    let config = coreshard_server::Config {
+        port,
+        shard_port_base: port + 1,
+        shards: 2,
+        pin_cores: Some(Vec::new()),
+        ..coreshard_server::Config::default()
+    };
+    let server = coreshard_server::Server::start(config).expect("start in process");
+    let handle = server.state().handle.clone();
+    let unblock_everywhere = |error: bool| -> usize {
+        (0..2)
+            .map(|shard| {
+                handle
+                    .call(shard, move |_| {
+                        Ok((1..=16).filter(|&id| coreshard_server::blocking::unblock_client(id, error)).count())
+                    })
+                    .wait()
+                    .expect("call")
+            })
+            .sum()
+    };
+    let key = key_on(1, "unblock");
+    let mut c = Client::connect(port + 1);
+    assert_eq!(unblock_everywhere(false), 0, "nobody is blocked yet");
+    c.send(&["BLPOP", &key, "0"]);
+    settle();
+    assert_eq!(unblock_everywhere(false), 1);
+    assert_eq!(c.read(), Reply::NullArray);
+    c.send(&["BLMOVE", &key, "other", "LEFT", "LEFT", "0"]);
+    settle();
+    assert_eq!(unblock_everywhere(true), 1);
+    assert_eq!(c.read(), Reply::Error("UNBLOCKED client unblocked via CLIENT UNBLOCK".into()));
+    // Its registrations are gone: a push stays in the list.
+    let mut other = Client::connect(port + 2);
+    assert_eq!(other.int(&["RPUSH", &key, "v"]), 1);
+    settle();
+    assert_eq!(other.int(&["LLEN", &key]), 1);
+    assert_eq!(c.cmd(&["BLPOP", &key, "0"]), Reply::key_value(&key, "v"));
+    server.shutdown();
+}
