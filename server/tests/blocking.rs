@@ -704,7 +704,34 @@ fn list_replies_match_redis() {
         vec!["BLMOVE", &a, &b, "LEFT", "LEFT"],
     ];
     let mut mismatches = Vec::new();
-    for cmd in &script {
+    compare(&mut ours, &mut theirs, &script, &mut mismatches);
+    // The same nulls in RESP3, once the connection can switch.
+    theirs.cmd(&["HELLO", "3"]);
+    if matches!(ours.cmd(&["HELLO", "3"]), Reply::Error(e) if e.starts_with("ERR unknown command")) {
+        eprintln!("HELLO is not available in this build: RESP3 list replies not compared");
+    } else {
+        let resp3: Vec<Vec<&str>> = vec![
+            vec!["RPUSH", &a, "x", "y"],
+            vec!["LPOP", "nokey"],
+            vec!["LPOP", "nokey", "2"],
+            vec!["LPOP", &a, "0"],
+            vec!["LINDEX", &a, "9"],
+            vec!["LPOS", &a, "zz"],
+            vec!["LPOS", &a, "y", "COUNT", "0"],
+            vec!["LMPOP", "2", "nokey", &c, "LEFT"],
+            vec!["LMPOP", "2", "nokey", &a, "RIGHT", "COUNT", "9"],
+            vec!["LMOVE", "nokey", &a, "LEFT", "LEFT"],
+            vec!["BLPOP", "nokey", "0.01"],
+            vec!["BLMOVE", "nokey", &a, "LEFT", "LEFT", "0.01"],
+            vec!["BLMPOP", "0.01", "1", "nokey", "LEFT"],
+        ];
+        compare(&mut ours, &mut theirs, &resp3, &mut mismatches);
+    }
+    assert!(mismatches.is_empty(), "replies differ from redis-server:\n{}", mismatches.join("\n"));
+}
+
+fn compare(ours: &mut Client, theirs: &mut Client, script: &[Vec<&str>], mismatches: &mut Vec<String>) {
+    for cmd in script {
         ours.send(cmd);
         theirs.send(cmd);
         let (_, got) = ours.read_raw();
@@ -717,7 +744,6 @@ fn list_replies_match_redis() {
             ));
         }
     }
-    assert!(mismatches.is_empty(), "replies differ from redis-server:\n{}", mismatches.join("\n"));
 }
 
 /// The hook CLIENT UNBLOCK uses, on an in-process server: the unblocked
