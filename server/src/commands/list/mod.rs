@@ -1,4 +1,4 @@
-//! List commands, and the helpers the push, pop and move variants share.
+//! List commands, and the parsing and pop/move steps their variants share.
 //!
 //! The blocking pops (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP) are `Keyed`
 //! commands whose shard and spanning forms are their non-blocking behaviour
