@@ -7,12 +7,14 @@ use crate::cmd::Command;
 use crate::conn::Conn;
 
 pub mod connection;
+pub mod list;
 pub mod pubsub;
 pub mod string;
 pub mod transaction;
 
 /// Every family's commands.
-const FAMILIES: &[&[&Command]] = &[connection::COMMANDS, string::COMMANDS, pubsub::COMMANDS, transaction::COMMANDS];
+const FAMILIES: &[&[&Command]] =
+    &[connection::COMMANDS, string::COMMANDS, list::COMMANDS, pubsub::COMMANDS, transaction::COMMANDS];
 
 type Table = HashMap<&'static str, &'static Command, ahash::RandomState>;
 
