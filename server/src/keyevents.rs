@@ -97,6 +97,9 @@ pub fn on_mutation(m: &Mutation<'_>) {
                     let k = (m.db, Bytes::copy_from_slice(m.key));
                     if r.blocked.contains_key(&k) && !r.ready.contains(&k) {
                         r.ready.push(k);
+                        // Writes made outside a command of this shard (a
+                        // cross-shard transaction) are served by a task.
+                        crate::blocking::schedule_serve();
                     }
                 }
             }

@@ -8,13 +8,14 @@ use crate::conn::Conn;
 
 pub mod connection;
 pub mod keys;
+pub mod list;
 pub mod pubsub;
 pub mod string;
 pub mod transaction;
 
 /// Every family's commands.
 const FAMILIES: &[&[&Command]] =
-    &[connection::COMMANDS, string::COMMANDS, keys::COMMANDS, pubsub::COMMANDS, transaction::COMMANDS];
+    &[connection::COMMANDS, string::COMMANDS, keys::COMMANDS, list::COMMANDS, pubsub::COMMANDS, transaction::COMMANDS];
 
 type Table = HashMap<&'static str, &'static Command, ahash::RandomState>;
 
