@@ -347,6 +347,18 @@ impl Conn {
             return;
         }
         self.client.last_cmd.set(cmd.name);
+        if cmd.has(flags::BLOCKING) && !self.in_exec {
+            // Blocking commands are `Keyed` by their non-blocking form, which
+            // EXEC runs; outside MULTI they block here.
+            if let Some(f) = crate::blocking::blocking_form(cmd) {
+                self.finish_pipeline().await;
+                let owned = std::mem::take(args);
+                if let Err(e) = f(self, owned).await {
+                    self.out.error(&e.0);
+                }
+                return;
+            }
+        }
         match cmd.run {
             Run::Shard(f) => self.run_keyed(cmd, f, None, args).await,
             Run::Keyed { shard, spanning } => self.run_keyed(cmd, shard, Some(spanning), args).await,

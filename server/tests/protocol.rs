@@ -50,7 +50,11 @@ fn malformed_and_oversized_frames() {
 #[test]
 fn bulk_limit_follows_proto_max_bulk_len() {
     let server = Coreshard::start(1, &["--proto-max-bulk-len", "1kb"]);
-    assert_protocol_error(&server, b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1025\r\n", "ERR Protocol error: invalid bulk length");
+    assert_protocol_error(
+        &server,
+        b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1025\r\n",
+        "ERR Protocol error: invalid bulk length",
+    );
     let mut c = server.conn();
     let value = vec![b'v'; 1024];
     assert_eq!(c.cmd(&[&b"SET"[..], b"k", &value]), Reply::ok());

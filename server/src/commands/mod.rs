@@ -9,6 +9,8 @@ use crate::conn::Conn;
 pub mod collection;
 pub mod connection;
 pub mod hash;
+pub mod keys;
+pub mod list;
 pub mod pubsub;
 pub mod set;
 pub mod string;
@@ -19,6 +21,8 @@ pub mod zset;
 const FAMILIES: &[&[&Command]] = &[
     connection::COMMANDS,
     string::COMMANDS,
+    keys::COMMANDS,
+    list::COMMANDS,
     pubsub::COMMANDS,
     transaction::COMMANDS,
     hash::COMMANDS,
