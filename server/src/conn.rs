@@ -16,7 +16,7 @@ use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Poll, Waker};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use coreshard_engine::{Shard, ShardCtx};
@@ -295,7 +295,9 @@ impl Conn {
             self.reject(ReplyError::arity(cmd.name));
             return;
         }
-        if !self.authed && !cmd.has(flags::NO_AUTH) {
+        // A password set after this client connected does not lock it out,
+        // and one removed lets it in, as in Redis.
+        if !self.authed && !cmd.has(flags::NO_AUTH) && self.server.auth_required.load(Ordering::Relaxed) {
             self.reject(ReplyError::text("NOAUTH Authentication required."));
             return;
         }
@@ -319,6 +321,7 @@ impl Conn {
             return;
         }
         self.client.last_cmd.set(cmd.name);
+        let start = self.server.slowlog.enabled().then(Instant::now);
         match cmd.run {
             Run::Shard(f) => self.run_keyed(cmd, f, None, args).await,
             Run::Keyed { shard, spanning } => self.run_keyed(cmd, shard, Some(spanning), args).await,
@@ -330,11 +333,38 @@ impl Conn {
             Run::Async(f) => {
                 self.finish_pipeline().await;
                 let owned = std::mem::take(args);
+                // Blocking commands spend their time waiting, not running.
+                let logged = (start.is_some() && !cmd.has(flags::BLOCKING)).then(|| owned.clone());
+                let start = Instant::now();
                 if let Err(e) = f(self, owned).await {
                     self.out.error(&e.0);
                 }
+                if let Some(args) = logged {
+                    self.log_if_slow(start, &args);
+                }
+                return;
             }
         }
+        // A command sent to another shard left `args` empty: that shard
+        // timed it (see `finish_pipeline`).
+        if let Some(start) = start.filter(|_| !args.is_empty()) {
+            self.log_if_slow(start, args);
+        }
+    }
+
+    /// Adds the command to the slow log if it ran for long enough.
+    #[inline]
+    fn log_if_slow(&self, start: Instant, args: &[Bytes]) {
+        let micros = start.elapsed().as_micros() as u64;
+        if self.server.slowlog.is_slow(micros) {
+            self.log_slow(args, micros);
+        }
+    }
+
+    #[cold]
+    fn log_slow(&self, args: &[Bytes], micros: u64) {
+        let name = self.client.name.borrow().clone().unwrap_or_default();
+        self.server.slowlog.record(args, micros, self.client.addr.to_string(), name);
     }
 
     /// An error for a command refused before running; inside MULTI it also
@@ -417,30 +447,40 @@ impl Conn {
             return;
         }
         let batches = std::mem::take(&mut self.batches);
+        let slower_than = self.server.slowlog.slower_than();
         let calls = batches.into_iter().map(|b| {
             let Batch { shard, resp3, cmds } = b;
             self.ctx.call(shard, move |s| {
                 local::with(|l| l.counters.hops_in.set(l.counters.hops_in.get() + cmds.len() as u64));
                 let mut out = ReplyBuf::new(resp3);
                 let mut ends = Vec::with_capacity(cmds.len());
-                for (f, db, args) in &cmds {
-                    exec_shard(*f, s, *db, args, &mut out);
+                // Commands slow enough for the slow log, timed here where they run.
+                let mut slow = Vec::new();
+                for (f, db, args) in cmds {
+                    let start = (slower_than >= 0).then(Instant::now);
+                    exec_shard(f, s, db, &args, &mut out);
                     ends.push(out.len());
+                    if let Some(start) = start {
+                        let micros = start.elapsed().as_micros() as u64;
+                        if micros >= slower_than as u64 {
+                            slow.push((micros, args));
+                        }
+                    }
                 }
-                (out.buf, ends)
+                (out.buf, ends, slow)
             })
         });
         let results = join_all(calls).await;
         let holes = std::mem::take(&mut self.holes);
         let old = std::mem::take(&mut self.out.buf);
-        let extra: usize = results.iter().map(|r| r.as_ref().map_or(64, |(b, _)| b.len())).sum();
+        let extra: usize = results.iter().map(|r| r.as_ref().map_or(64, |(b, _, _)| b.len())).sum();
         let mut buf = Vec::with_capacity(old.len() + extra);
         let mut at = 0;
         for h in holes {
             buf.extend_from_slice(&old[at..h.pos]);
             at = h.pos;
             match &results[h.batch] {
-                Ok((bytes, ends)) => {
+                Ok((bytes, ends, _)) => {
                     let start = if h.idx == 0 { 0 } else { ends[h.idx - 1] };
                     buf.extend_from_slice(&bytes[start..ends[h.idx]]);
                 }
@@ -453,6 +493,9 @@ impl Conn {
         }
         buf.extend_from_slice(&old[at..]);
         self.out.buf = buf;
+        for (micros, args) in results.iter().filter_map(|r| r.as_ref().ok()).flat_map(|(_, _, slow)| slow) {
+            self.log_slow(args, *micros);
+        }
     }
 
     /// Moves queued pub/sub deliveries into the replies.

@@ -25,6 +25,7 @@ pub mod listener;
 pub mod local;
 pub mod resp;
 pub mod server;
+pub mod slowlog;
 
 pub use config::{Cli, Config};
 pub use server::{Server, ServerState, StartError};
