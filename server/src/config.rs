@@ -418,6 +418,19 @@ mod tests {
         assert_eq!(c.maxmemory, 10 << 20);
         assert!(!c.shard_ports);
         assert_eq!(c.maxmemory_policy, PolicyKind::AllKeysLru);
+        std::fs::write(&path, "slowlog-log-slower-than = -1\nslowlog-max-len = 7\n").unwrap();
+        let c = Config::load(Cli { config: Some(path.clone()), ..Cli::default() }).unwrap();
+        assert_eq!((c.slowlog_log_slower_than, c.slowlog_max_len), (-1, 7));
+        let cli = Cli::try_parse_from([
+            "coreshard-server",
+            "--config",
+            path.to_str().unwrap(),
+            "--slowlog-log-slower-than",
+            "0",
+        ]);
+        assert_eq!(Config::load(cli.unwrap()).unwrap().slowlog_log_slower_than, 0);
+        let cli = Cli::try_parse_from(["coreshard-server", "--slowlog-log-slower-than", "-2"]).unwrap();
+        assert!(Config::load(cli).is_err());
         std::fs::write(&path, "prot = 1\n").unwrap();
         assert!(Config::load(Cli { config: Some(path), ..Cli::default() }).is_err());
         let _ = std::fs::remove_dir_all(dir);
