@@ -56,6 +56,11 @@ pub enum Error {
     /// The shard that owns the key has stopped.
     #[error("ERR shard {0} is not running")]
     ShardStopped(usize),
+    /// A cross-shard transaction was asked to touch a key (or shard) it
+    /// does not hold; nothing was changed. A bug in the caller, which must
+    /// lock every shard its keys map to.
+    #[error("ERR cross-shard transaction does not hold the shard of a key")]
+    NotLocked,
 }
 
 /// Result of an engine operation.

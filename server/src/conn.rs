@@ -11,7 +11,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::future::{poll_fn, Future};
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -47,13 +47,17 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    fn new(limit: usize) -> Outbox {
+    pub(crate) fn new(limit: usize) -> Outbox {
         Outbox { limit: Cell::new(limit), ..Outbox::default() }
     }
 
-    /// Appends encoded bytes; a connection whose queue passes its limit is
-    /// disconnected instead (as Redis does for slow subscribers).
+    /// Appends encoded bytes. A queue that would pass its limit is marked
+    /// overflowed instead and its connection closes (as Redis does with slow
+    /// subscribers); nothing more is queued after that.
     pub fn push(&self, bytes: &[u8]) {
+        if self.overflow.get() {
+            return;
+        }
         let mut buf = self.buf.borrow_mut();
         if buf.len() + bytes.len() > self.limit.get() {
             self.overflow.set(true);
@@ -65,6 +69,18 @@ impl Outbox {
         if let Some(w) = self.waker.borrow_mut().take() {
             w.wake();
         }
+    }
+
+    /// Whether the queue passed its limit (the connection must close).
+    pub fn overflowed(&self) -> bool {
+        self.overflow.get()
+    }
+
+    /// Moves everything queued to the end of `out`.
+    pub fn drain_into(&self, out: &mut Vec<u8>) {
+        let mut buf = self.buf.borrow_mut();
+        out.extend_from_slice(&buf);
+        buf.clear();
     }
 
     /// Bytes queued.
@@ -142,6 +158,11 @@ pub struct Conn {
     pub outbox: Rc<Outbox>,
     /// Cluster READONLY mode (accepted; every shard serves reads anyway).
     pub readonly: bool,
+    /// Set while EXEC runs the queued commands, holding the locks of the
+    /// shards they touch. Commands that can block MUST NOT wait then: they
+    /// act as their non-blocking forms, as in Redis (a wait could never be
+    /// satisfied while the shards are held).
+    pub in_exec: bool,
     stream: TcpStream,
     rbuf: BytesMut,
     limits: Limits,
@@ -186,6 +207,7 @@ impl Conn {
             patterns: HashSet::new(),
             outbox: Rc::new(Outbox::new(config.pubsub_output_limit as usize)),
             readonly: false,
+            in_exec: false,
             stream,
             rbuf: BytesMut::with_capacity(READ_CHUNK),
             limits: Limits { max_bulk: config.proto_max_bulk_len as i64, authenticated: authed },
@@ -229,8 +251,14 @@ impl Conn {
                 break;
             }
             let keep_going = if self.is_subscribed() {
+                // Deliveries and new requests, whichever comes first.
                 let outbox = self.outbox.clone();
-                self.wait_for(outbox.ready()).await.is_some()
+                let ready = pin!(outbox.ready());
+                self.read_or(ready).await;
+                if self.rbuf.len() as u64 > self.server.config().client_query_buffer_limit {
+                    self.eof = true;
+                }
+                !self.eof
             } else {
                 self.read_more().await
             };
@@ -499,18 +527,14 @@ impl Conn {
     }
 
     /// Moves queued pub/sub deliveries into the replies.
-    fn drain_outbox(&mut self) {
+    pub fn drain_outbox(&mut self) {
         if self.outbox.overflow.get() {
             tracing::warn!(client = self.client.id, "client output buffer limit reached, closing the client");
             self.closing = true;
             self.out.buf.clear();
             return;
         }
-        let mut ob = self.outbox.buf.borrow_mut();
-        if !ob.is_empty() {
-            self.out.buf.extend_from_slice(&ob);
-            ob.clear();
-        }
+        self.outbox.drain_into(&mut self.out.buf);
     }
 
     /// Writes the reply buffer; false when the client is gone.
@@ -579,40 +603,50 @@ impl Conn {
             if self.eof {
                 return None;
             }
-            let canceller = Canceller::new();
-            let slice = self.prepare_read();
-            let read = self.stream.cancelable_read(slice, canceller.handle());
-            let mut read = pin!(read);
-            let first = poll_fn(|cx| {
-                if let Poll::Ready(v) = fut.as_mut().poll(cx) {
-                    return Poll::Ready(Ok(v));
-                }
-                read.as_mut().poll(cx).map(Err)
-            })
-            .await;
-            let (res, slice, value) = match first {
-                Ok(v) => {
-                    canceller.cancel();
-                    let (res, slice) = read.await;
-                    (res, slice, Some(v))
-                }
-                Err((res, slice)) => (res, slice, None),
-            };
-            self.rbuf = slice.into_inner();
-            self.client.qbuf.set(self.rbuf.len());
-            match res {
-                Ok(0) => self.eof = true,
-                Ok(_) => {}
-                Err(e) if e.raw_os_error() == Some(libc::ECANCELED) => {}
-                Err(_) => self.eof = true,
-            }
-            if let Some(v) = value {
+            if let Some(v) = self.read_or(fut.as_mut()).await {
                 return Some(v);
             }
             if self.rbuf.len() as u64 > self.server.config().client_query_buffer_limit {
                 self.eof = true;
             }
         }
+    }
+
+    /// Reads once from the socket while polling `fut`: returns `fut`'s value
+    /// if it finished first (the read is cancelled, keeping anything it
+    /// got), `None` once the read completed (or hit end of input).
+    async fn read_or<F: Future>(&mut self, mut fut: Pin<&mut F>) -> Option<F::Output> {
+        if self.eof {
+            return None;
+        }
+        let canceller = Canceller::new();
+        let slice = self.prepare_read();
+        let read = self.stream.cancelable_read(slice, canceller.handle());
+        let mut read = pin!(read);
+        let first = poll_fn(|cx| {
+            if let Poll::Ready(v) = fut.as_mut().poll(cx) {
+                return Poll::Ready(Ok(v));
+            }
+            read.as_mut().poll(cx).map(Err)
+        })
+        .await;
+        let (res, slice, value) = match first {
+            Ok(v) => {
+                canceller.cancel();
+                let (res, slice) = read.await;
+                (res, slice, Some(v))
+            }
+            Err((res, slice)) => (res, slice, None),
+        };
+        self.rbuf = slice.into_inner();
+        self.client.qbuf.set(self.rbuf.len());
+        match res {
+            Ok(0) => self.eof = true,
+            Ok(_) => self.client.last_active.set(std::time::Instant::now()),
+            Err(e) if e.raw_os_error() == Some(libc::ECANCELED) => {}
+            Err(_) => self.eof = true,
+        }
+        value
     }
 
     /// Whether unprocessed request bytes are buffered.

@@ -23,6 +23,7 @@ pub mod conn;
 pub mod keyevents;
 pub mod listener;
 pub mod local;
+pub mod pubsub;
 pub mod resp;
 pub mod server;
 pub mod slowlog;

@@ -3,11 +3,13 @@
 //! to its owning core with zero hops.
 
 mod adminkit;
+mod common;
 
 use std::collections::HashSet;
 use std::process::Command;
 
-use adminkit::{key_on, shards, Conn, Reply, Server};
+use adminkit::{key_on, shard_conn, shards, start, ReplyExt};
+use common::Reply;
 
 fn disabled() -> String {
     "ERR This instance has cluster support disabled".into()
@@ -15,7 +17,7 @@ fn disabled() -> String {
 
 #[test]
 fn main_port_is_standalone_unless_configured() {
-    let s = Server::start(&[]);
+    let s = start(&[]);
     let mut c = s.conn();
     for cmd in [
         &["CLUSTER", "SLOTS"][..],
@@ -31,7 +33,7 @@ fn main_port_is_standalone_unless_configured() {
     assert_eq!(c.cmd(&["CLUSTER", "foo"]).err(), "ERR unknown subcommand 'foo'. Try CLUSTER HELP.");
     assert_eq!(c.cmd(&["CLUSTER", "KEYSLOT"]).err(), "ERR wrong number of arguments for 'cluster|keyslot' command");
 
-    let s = Server::start(&["--main-port-cluster", "yes"]);
+    let s = start(&["--main-port-cluster", "yes"]);
     let mut c = s.conn();
     assert_eq!(c.cmd(&["READONLY"]), Reply::Simple("OK".into()));
     assert_eq!(c.cmd(&["CLUSTER", "SLOTS"]).items().len(), 2);
@@ -45,9 +47,9 @@ fn main_port_is_standalone_unless_configured() {
 
 #[test]
 fn topology_on_shard_ports() {
-    let s = Server::start(&[]);
-    let mut n0 = s.shard_conn(0);
-    let mut n1 = s.shard_conn(1);
+    let s = start(&[]);
+    let mut n0 = shard_conn(&s, 0);
+    let mut n1 = shard_conn(&s, 1);
     let id0 = n0.cmd(&["CLUSTER", "MYID"]).text();
     let id1 = n1.cmd(&["CLUSTER", "MYID"]).text();
     assert_eq!(id0.len(), 40);
@@ -90,7 +92,7 @@ fn topology_on_shard_ports() {
         let sh = c.cmd(&["CLUSTER", "SHARDS"]).items();
         assert_eq!(sh.len(), 2);
         let s1 = &sh[1];
-        assert_eq!(s1.field("slots").items(), [Reply::Int(8192), Reply::Int(16383)]);
+        assert_eq!(s1.field("slots").items(), [Reply::Integer(8192), Reply::Integer(16383)]);
         let node = s1.field("nodes").items()[0].clone();
         assert_eq!(node.field("id").text(), id1);
         assert_eq!(node.field("port").int(), i64::from(s.shard_port(1)));
@@ -112,8 +114,8 @@ fn topology_on_shard_ports() {
 
 #[test]
 fn slot_queries() {
-    let s = Server::start(&[]);
-    let mut c = s.shard_conn(1);
+    let s = start(&[]);
+    let mut c = shard_conn(&s, 1);
     assert_eq!(c.cmd(&["CLUSTER", "KEYSLOT", "foo"]).int(), 12182);
     assert_eq!(c.cmd(&["CLUSTER", "KEYSLOT", "{user1000}.following"]).int(), 3443);
     for k in ["{user1000}.a", "{user1000}.b", "user1000", "foo"] {
@@ -138,7 +140,7 @@ fn slot_queries() {
 fn cluster_client_routes_every_key_to_its_owner_with_zero_hops() {
     use redis::Commands;
 
-    let s = Server::start(&[]);
+    let s = start(&[]);
     let client = redis::cluster::ClusterClient::new(vec![format!("redis://127.0.0.1:{}/", s.shard_port(0))])
         .expect("cluster client");
     let mut con = client.get_connection().expect("discovers the shards from one node");
@@ -150,7 +152,7 @@ fn cluster_client_routes_every_key_to_its_owner_with_zero_hops() {
         let v: i64 = con.get(format!("user:{i}")).unwrap();
         assert_eq!(v, i);
     }
-    let mut admin = Conn::connect(s.port);
+    let mut admin = s.conn();
     let sh = shards(&mut admin);
     assert_eq!(sh[0].keys + sh[1].keys, n as u64);
     for (i, line) in sh.iter().enumerate() {
@@ -163,8 +165,8 @@ fn cluster_client_routes_every_key_to_its_owner_with_zero_hops() {
 
 #[test]
 fn commands_on_the_wrong_shard_port_hop_and_are_served() {
-    let s = Server::start(&[]);
-    let mut c = s.shard_conn(0);
+    let s = start(&[]);
+    let mut c = shard_conn(&s, 0);
     let theirs = key_on(1, "x");
     let ours = key_on(0, "x");
     assert_eq!(c.cmd(&["SET", &theirs, "1"]), Reply::Simple("OK".into()));
@@ -186,7 +188,7 @@ fn tool(name: &str) -> Option<Command> {
 #[test]
 fn redis_cli_in_cluster_mode() {
     let Some(_) = tool("redis-cli") else { return };
-    let s = Server::start(&[]);
+    let s = start(&[]);
     let port = s.shard_port(1).to_string();
     for (i, k) in ["alpha", "beta", "gamma", "delta"].iter().enumerate() {
         let out = Command::new("redis-cli").args(["-c", "-p", &port, "SET", k, &i.to_string()]).output().unwrap();
@@ -201,7 +203,7 @@ fn redis_cli_in_cluster_mode() {
 #[test]
 fn redis_benchmark_in_cluster_mode() {
     let Some(mut bench) = tool("redis-benchmark") else { return };
-    let s = Server::start(&[]);
+    let s = start(&[]);
     let out = bench
         .args(["--cluster", "-p", &s.shard_port(0).to_string(), "-t", "set,get", "-n", "2000", "-c", "4", "-q"])
         .output()
@@ -210,7 +212,7 @@ fn redis_benchmark_in_cluster_mode() {
     assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("Cluster has 2 master nodes"), "{text}");
     assert!(text.contains("SET: ") && text.contains("GET: ") && text.contains("requests per second"), "{text}");
-    let mut admin = Conn::connect(s.port);
+    let mut admin = s.conn();
     let sh = shards(&mut admin);
     assert!(sh.iter().all(|l| l.hops_out == 0 && l.local > 0), "each node got its own keys: {sh:?}");
 }

@@ -1,5 +1,6 @@
 //! Shard-local execution: code running on a shard's own thread.
 
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::Rc;
 
@@ -20,6 +21,17 @@ use super::mesh::{next_tx, Message, ReplyTo, TxId};
 #[derive(Clone)]
 pub struct ShardCtx {
     pub(crate) core: Rc<ShardCore>,
+    /// Set on a context joined to a transaction ([`Txn::joined_ctx`]).
+    joined: Option<Rc<Joined>>,
+}
+
+/// The transaction a joined context works inside: work for the shards it
+/// holds runs within it (instead of waiting for it to end) while it is
+/// active.
+struct Joined {
+    tx: TxId,
+    shards: Vec<usize>,
+    active: Cell<bool>,
 }
 
 impl ShardCtx {
@@ -38,6 +50,12 @@ impl ShardCtx {
         &self.core.shared.router
     }
 
+    /// The shard owning `key`.
+    #[inline]
+    pub fn shard_of(&self, key: &[u8]) -> usize {
+        self.core.shared.router.shard_of(key)
+    }
+
     /// Whether this shard owns `key`.
     #[inline]
     pub fn owns(&self, key: &[u8]) -> bool {
@@ -54,7 +72,7 @@ impl ShardCtx {
     /// shard right now (use [`with`](Self::with) to wait instead).
     #[inline]
     pub fn try_with<R>(&self, f: impl FnOnce(&mut Shard) -> R) -> Option<R> {
-        if self.core.is_locked() {
+        if self.core.is_locked() && self.joined_tx(self.core.id).is_none() {
             return None;
         }
         Some(f(&mut self.core.shard.borrow_mut()))
@@ -64,7 +82,7 @@ impl ShardCtx {
     /// that holds it to finish (so `f` never sees half of one).
     #[inline]
     pub async fn with<R>(&self, f: impl FnOnce(&mut Shard) -> R) -> R {
-        while self.core.is_locked() {
+        while self.core.is_locked() && self.joined_tx(self.core.id).is_none() {
             self.core.wait_unlocked().await;
         }
         f(&mut self.core.shard.borrow_mut())
@@ -81,8 +99,20 @@ impl ShardCtx {
             return Ok(self.with(f).await);
         }
         let (reply, rx) = ReplyTo::channel(&self.core.shared, self.core.id);
-        self.send(shard, Message::Run(Box::new(move |s| reply.send(f(s))))).await?;
+        let job = Box::new(move |s: &mut Shard| reply.send(f(s)));
+        match self.joined_tx(shard) {
+            Some(tx) => self.send(shard, Message::TxRun { tx, job }).await?,
+            None => self.send(shard, Message::Run(job)).await?,
+        }
         rx.await.map_err(|_| Error::ShardStopped(shard))
+    }
+
+    /// The transaction this context is joined to, if it is active and holds
+    /// `shard`.
+    #[inline]
+    fn joined_tx(&self, shard: usize) -> Option<TxId> {
+        let j = self.joined.as_deref()?;
+        (j.active.get() && j.shards.binary_search(&shard).is_ok()).then_some(j.tx)
     }
 
     /// Sends over the mesh, yielding while the queue to `shard` is full.
@@ -108,13 +138,33 @@ impl ShardCtx {
     /// Takes exclusive hold of `shards` (in ascending order, so concurrent
     /// transactions cannot deadlock) for an atomic multi-shard operation.
     /// While held, no other client, task or transaction touches those shards;
-    /// work for them waits. Run steps with [`Txn::run`] and finish with
-    /// [`Txn::release`].
+    /// work for them waits. Run steps with [`Txn::run`] or the multi-key
+    /// operations on [`Txn`] (MSET, RENAME, SUNIONSTORE, ...), and finish
+    /// with [`Txn::release`].
+    ///
+    /// On a context joined to a transaction ([`Txn::joined_ctx`]), shards
+    /// that transaction holds are not locked again: asking only for those
+    /// yields a transaction that runs inside it (its release is a no-op);
+    /// asking for any other shard fails with [`Error::NotLocked`], since
+    /// taking more locks while holding some could deadlock.
     pub async fn lock(&self, shards: impl IntoIterator<Item = usize>) -> Result<Txn> {
         let mut shards: Vec<usize> = shards.into_iter().collect();
         shards.sort_unstable();
         shards.dedup();
-        let mut txn = Txn { ctx: self.clone(), id: next_tx(), shards: Vec::with_capacity(shards.len()), done: false };
+        if let Some(j) = self.joined.as_deref().filter(|j| j.active.get()) {
+            if shards.iter().all(|s| j.shards.binary_search(s).is_ok()) {
+                let joined = RefCell::new(self.joined.clone());
+                return Ok(Txn { ctx: self.clone(), id: j.tx, shards, done: true, joined });
+            }
+            return Err(Error::NotLocked);
+        }
+        let mut txn = Txn {
+            ctx: self.clone(),
+            id: next_tx(),
+            shards: Vec::with_capacity(shards.len()),
+            done: false,
+            joined: RefCell::new(None),
+        };
         for s in shards {
             let (grant, granted) = ReplyTo::channel(&self.core.shared, self.core.id);
             // Record before sending, so dropping `txn` mid-way releases it.
@@ -132,11 +182,23 @@ impl ShardCtx {
 
 /// An atomic multi-shard operation in progress: the shards it holds stay
 /// exclusively its own until [`release`](Txn::release) (or drop).
+///
+/// Besides running closures on held shards ([`run`](Txn::run),
+/// [`run_all`](Txn::run_all)), a `Txn` offers every multi-key operation of
+/// the engine (`mset`, `rename`, `smove`, `set_op_store`, `zset_op`, ...), so
+/// code that already holds the shards (a MULTI/EXEC block, or a connection
+/// task that called [`ShardCtx::lock`]) runs them without another lock or
+/// task. Each fails with [`Error::NotLocked`] before touching anything when
+/// one of its keys lives on a shard the transaction does not hold.
 pub struct Txn {
     ctx: ShardCtx,
     id: TxId,
     shards: Vec<usize>,
+    /// Released already, or nested in another transaction (nothing to
+    /// release).
     done: bool,
+    /// Shared with the contexts handed out by [`joined_ctx`](Txn::joined_ctx).
+    joined: RefCell<Option<Rc<Joined>>>,
 }
 
 impl Txn {
@@ -145,14 +207,25 @@ impl Txn {
         &self.shards
     }
 
-    /// Runs `f` on held shard `shard`.
+    /// Whether this transaction holds `shard`.
+    #[inline]
+    pub fn holds(&self, shard: usize) -> bool {
+        self.shards.binary_search(&shard).is_ok()
+    }
+
+    /// The context of the shard this transaction is coordinated from.
+    pub(crate) fn ctx(&self) -> &ShardCtx {
+        &self.ctx
+    }
+
+    /// Runs `f` on held shard `shard` ([`Error::NotLocked`] if not held).
     pub async fn run<R, F>(&self, shard: usize, f: F) -> Result<R>
     where
         R: Send + 'static,
         F: FnOnce(&mut Shard) -> R + Send + 'static,
     {
-        if !self.shards.contains(&shard) {
-            return Err(Error::ShardStopped(shard));
+        if !self.holds(shard) {
+            return Err(Error::NotLocked);
         }
         if shard == self.ctx.core.id {
             return self.ctx.core.run(f).ok_or(Error::ShardStopped(shard));
@@ -197,8 +270,39 @@ impl Txn {
         Ok(out)
     }
 
+    /// A context whose work for the held shards runs inside this
+    /// transaction: [`ShardCtx::call`], [`with`](ShardCtx::with) and
+    /// [`try_with`](ShardCtx::try_with) reach held shards without waiting for
+    /// the transaction to end, and [`ShardCtx::lock`] of held shards nests.
+    /// Code written against a plain context (a command that fans out to
+    /// every shard) can so run atomically as one step of a larger
+    /// transaction (MULTI/EXEC). Once the transaction ends, the context
+    /// behaves like a plain one again.
+    pub fn joined_ctx(&self) -> ShardCtx {
+        let mut joined = self.joined.borrow_mut();
+        let j = match joined.as_ref() {
+            Some(j) => j.clone(),
+            None => {
+                let j = Rc::new(Joined { tx: self.id, shards: self.shards.clone(), active: Cell::new(!self.done) });
+                *joined = Some(j.clone());
+                j
+            }
+        };
+        ShardCtx { core: self.ctx.core.clone(), joined: Some(j) }
+    }
+
+    fn deactivate_joined(&self) {
+        if let Some(j) = self.joined.borrow().as_ref() {
+            j.active.set(false);
+        }
+    }
+
     /// Ends the transaction: every held shard resumes serving others.
     pub async fn release(mut self) {
+        if self.done {
+            return;
+        }
+        self.deactivate_joined();
         self.done = true;
         for &s in &self.shards {
             if s == self.ctx.core.id {
@@ -215,6 +319,7 @@ impl Drop for Txn {
         if self.done {
             return;
         }
+        self.deactivate_joined();
         for &s in &self.shards {
             if s == self.ctx.core.id {
                 self.ctx.core.unlock(self.id);
@@ -231,6 +336,6 @@ where
     F: FnOnce(ShardCtx) -> Fut + 'static,
     Fut: Future + 'static,
 {
-    let ctx = ShardCtx { core: core.clone() };
+    let ctx = ShardCtx { core: core.clone(), joined: None };
     monoio::spawn(async move { f(ctx).await })
 }

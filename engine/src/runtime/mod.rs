@@ -279,6 +279,20 @@ fn shutdown_threads(shared: &Shared, threads: &mut Vec<JoinHandle<()>>) {
     }
 }
 
+/// io_uring set up for one thread per ring: completions are processed when
+/// the loop next enters the kernel instead of interrupting it (an IPI and a
+/// signal-style task-work run per completion otherwise), unless
+/// `CORESHARD_URING_COOP=0` asks for the kernel default. Measured on the
+/// server at pipeline 1: 9.2 → 7.1 µs of CPU per request.
+fn uring_builder(coop: bool) -> io_uring::Builder {
+    let mut b = io_uring::IoUring::builder();
+    if coop && std::env::var_os("CORESHARD_URING_COOP").is_none_or(|v| v != "0") {
+        b.setup_coop_taskrun();
+        b.setup_taskrun_flag();
+    }
+    b
+}
+
 type Ready = mpsc::Sender<(usize, std::io::Result<IoBackend>)>;
 
 fn shard_thread(
@@ -303,7 +317,18 @@ fn shard_thread(
     let core_state = move || ShardCore::new(id, shard, shared);
     let use_uring = io == IoPreference::Auto && monoio::utils::detect_uring();
     if use_uring {
-        match monoio::RuntimeBuilder::<monoio::IoUringDriver>::new().enable_timer().build() {
+        let built = monoio::RuntimeBuilder::<monoio::IoUringDriver>::new()
+            .uring_builder(uring_builder(true))
+            .enable_timer()
+            .build()
+            // Kernels before 5.19 lack cooperative task running.
+            .or_else(|_| {
+                monoio::RuntimeBuilder::<monoio::IoUringDriver>::new()
+                    .uring_builder(uring_builder(false))
+                    .enable_timer()
+                    .build()
+            });
+        match built {
             Ok(mut rt) => {
                 let _ = ready.send((id, Ok(IoBackend::IoUring)));
                 rt.block_on(core_state().serve());

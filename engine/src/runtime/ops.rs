@@ -1,22 +1,41 @@
-//! Multi-key operations on [`Handle`], atomic across shards.
+//! Multi-key operations, atomic across shards.
 //!
-//! When every key of a call lives on one shard, the call is one message to
-//! that shard and runs the shard's own operation: no locking at all. When
-//! keys span shards, the call becomes a transaction coordinated from the
-//! lowest involved shard: it takes the involved shards in ascending order
-//! ([`ShardCtx::lock`](super::ShardCtx::lock)), reads and type-checks every
-//! key, applies the writes, and releases. No other client can observe the
-//! keys in between, so no one sees half of an MSET, RENAME or SMOVE.
+//! Every multi-key operation has two entry points sharing one implementation:
+//!
+//! - a method on [`Txn`], for code that already holds the shards of its keys
+//!   (a MULTI/EXEC block, or a connection task that took
+//!   [`ShardCtx::lock`](super::ShardCtx::lock) itself). It takes the database
+//!   explicitly and fails with [`Error::NotLocked`] before touching anything
+//!   when the transaction does not hold the shard of one of its keys;
+//! - a method on [`Handle`], usable from anywhere. When every key lives on
+//!   one shard, the call is one message to that shard and runs the shard's
+//!   own operation: no locking at all. Otherwise it starts a transaction on
+//!   the lowest involved shard ([`Handle::atomic`]) and runs the `Txn`
+//!   method there.
+//!
+//! A `Txn` method whose keys all live on one shard also runs that shard's
+//! own operation in one message, so the edge cases (RENAME onto itself, COPY
+//! onto itself, LMOVE rotating a list, ...) are the same on every path.
+//! Across shards it reads and type-checks every key first, then writes. No
+//! one else can observe the keys in between, so no one sees half of an MSET,
+//! RENAME or SMOVE, and an error leaves every key unchanged.
+//!
+//! Memory follows Redis: the commands Redis refuses when over `maxmemory`
+//! (MSET, MSETNX, COPY, LMOVE, the `*STORE` family) first make room on every
+//! shard they write to, so OOM is reported before any other outcome and
+//! nothing is half-written; RENAME, RENAMENX and SMOVE never fail for memory.
 
 use std::future::Future;
 use std::rc::Rc;
 
 use bytes::Bytes;
-use futures_util::future::join_all;
+use futures_util::future::{join, join_all};
 
 use crate::error::{Error, Result};
+use crate::routing::Router;
 use crate::shard::Shard;
-use crate::types::{Aggregate, ExpireOptions, ListSide, Set, SetOp, SetOptions, SetResult, ZSet, ZSetOperand};
+use crate::types::ZSetOperand;
+use crate::types::{at_least_one_key, Aggregate, ExpireOptions, ListSide, Set, SetOp, SetOptions, SetResult, ZSet};
 use crate::value::Kind;
 
 use super::ctx::Txn;
@@ -26,38 +45,605 @@ fn owned<K: AsRef<[u8]>>(keys: &[K]) -> Vec<Bytes> {
     keys.iter().map(|k| Bytes::copy_from_slice(k.as_ref())).collect()
 }
 
-/// Keys grouped by owning shard, remembering each key's position.
-pub(crate) struct Groups {
-    pub(crate) by_shard: Vec<(usize, Vec<(usize, Bytes)>)>,
+fn owned_pairs<K: AsRef<[u8]>, V: AsRef<[u8]>>(pairs: &[(K, V)]) -> Vec<(Bytes, Bytes)> {
+    pairs.iter().map(|(k, v)| (Bytes::copy_from_slice(k.as_ref()), Bytes::copy_from_slice(v.as_ref()))).collect()
 }
 
+/// The keys of one shard, in call order, with their positions in the call.
+struct Group {
+    shard: usize,
+    pos: Vec<usize>,
+    keys: Vec<Bytes>,
+}
+
+/// Keys grouped by owning shard, in ascending shard order.
+struct Groups(Vec<Group>);
+
 impl Groups {
-    pub(crate) fn shards(&self) -> Vec<usize> {
-        self.by_shard.iter().map(|(s, _)| *s).collect()
+    fn new(router: &Router, keys: &[Bytes]) -> Groups {
+        let mut groups: Vec<Group> = Vec::new();
+        for (pos, k) in keys.iter().enumerate() {
+            let shard = router.shard_of(k);
+            match groups.iter_mut().find(|g| g.shard == shard) {
+                Some(g) => {
+                    g.pos.push(pos);
+                    g.keys.push(k.clone());
+                }
+                None => groups.push(Group { shard, pos: vec![pos], keys: vec![k.clone()] }),
+            }
+        }
+        groups.sort_by_key(|g| g.shard);
+        Groups(groups)
     }
 
-    pub(crate) fn single(&self) -> Option<usize> {
-        match self.by_shard.as_slice() {
-            [(s, _)] => Some(*s),
+    fn shards(&self) -> Vec<usize> {
+        self.0.iter().map(|g| g.shard).collect()
+    }
+
+    /// The shard of every key, when there is exactly one.
+    fn single(&self) -> Option<usize> {
+        match self.0.as_slice() {
+            [g] => Some(g.shard),
             _ => None,
         }
     }
+
+    /// Whether every key lives on `shard` (true for no keys).
+    fn all_on(&self, shard: usize) -> bool {
+        self.0.iter().all(|g| g.shard == shard)
+    }
 }
 
-impl Handle {
-    pub(crate) fn group(&self, keys: &[Bytes]) -> Groups {
-        let mut by_shard: Vec<(usize, Vec<(usize, Bytes)>)> = Vec::new();
-        for (pos, k) in keys.iter().enumerate() {
-            let s = self.shard_of(k);
-            match by_shard.iter_mut().find(|(x, _)| *x == s) {
-                Some((_, v)) => v.push((pos, k.clone())),
-                None => by_shard.push((s, vec![(pos, k.clone())])),
-            }
+/// Key/value pairs by owning shard.
+type PairGroups = Vec<(usize, Vec<(Bytes, Bytes)>)>;
+
+/// Key/value pairs grouped by the shard owning each key, in ascending shard
+/// order; pairs keep their call order within a shard (later ones win).
+fn group_pairs(router: &Router, pairs: Vec<(Bytes, Bytes)>) -> PairGroups {
+    let mut by_shard: PairGroups = Vec::new();
+    for (k, v) in pairs {
+        let s = router.shard_of(&k);
+        match by_shard.iter_mut().find(|(x, _)| *x == s) {
+            Some((_, list)) => list.push((k, v)),
+            None => by_shard.push((s, vec![(k, v)])),
         }
-        by_shard.sort_by_key(|(s, _)| *s);
-        Groups { by_shard }
+    }
+    by_shard.sort_by_key(|(s, _)| *s);
+    by_shard
+}
+
+fn combine_sets(op: SetOp, sets: &[Option<Set>]) -> Set {
+    let refs: Vec<&Set> = sets.iter().map(|s| s.as_ref().unwrap_or(Set::empty())).collect();
+    match op {
+        SetOp::Inter if sets.iter().any(Option::is_none) => Set::new(),
+        SetOp::Inter => Set::inter(&refs),
+        SetOp::Union => Set::union(&refs),
+        SetOp::Diff => match refs.split_first() {
+            Some((first, others)) => Set::diff(first, others),
+            None => Set::new(),
+        },
+    }
+}
+
+fn combine_zsets(
+    op: SetOp,
+    operands: &[Option<ZSetOperand>],
+    weights: Option<&[f64]>,
+    aggregate: Aggregate,
+) -> Result<ZSet> {
+    // As Redis: WEIGHTS are checked after the keys are looked up.
+    if weights.is_some_and(|w| w.len() != operands.len()) {
+        return Err(Error::Syntax);
+    }
+    let weight = |i: usize| weights.and_then(|w| w.get(i).copied()).unwrap_or(1.0);
+    let inputs: Vec<_> =
+        operands.iter().enumerate().map(|(i, o)| (o.as_ref().map(ZSetOperand::as_input), weight(i))).collect();
+    Ok(ZSet::combine(&inputs, op, aggregate))
+}
+
+/// SINTER/SUNION/SDIFF of keys on one shard.
+fn set_op_local(s: &mut Shard, db: u8, op: SetOp, keys: &[Bytes]) -> Result<Vec<Bytes>> {
+    match op {
+        SetOp::Inter => s.sinter(db, keys),
+        SetOp::Union => s.sunion(db, keys),
+        SetOp::Diff => s.sdiff(db, keys),
+    }
+}
+
+/// SINTERSTORE/SUNIONSTORE/SDIFFSTORE of keys on one shard.
+fn set_op_store_local(s: &mut Shard, db: u8, op: SetOp, dst: &[u8], keys: &[Bytes]) -> Result<usize> {
+    match op {
+        SetOp::Inter => s.sinterstore(db, dst, keys),
+        SetOp::Union => s.sunionstore(db, dst, keys),
+        SetOp::Diff => s.sdiffstore(db, dst, keys),
+    }
+}
+
+/// ZUNION/ZINTER/ZDIFF of keys on one shard.
+fn zset_op_local(
+    s: &mut Shard,
+    db: u8,
+    op: SetOp,
+    keys: &[Bytes],
+    weights: Option<&[f64]>,
+    aggregate: Aggregate,
+) -> Result<ZSet> {
+    match op {
+        SetOp::Union => s.zunion(db, keys, weights, aggregate),
+        SetOp::Inter => s.zinter(db, keys, weights, aggregate),
+        SetOp::Diff => s.zdiff(db, keys),
+    }
+}
+
+/// ZUNIONSTORE/ZINTERSTORE/ZDIFFSTORE of keys on one shard.
+fn zset_op_store_local(
+    s: &mut Shard,
+    db: u8,
+    op: SetOp,
+    dst: &[u8],
+    keys: &[Bytes],
+    weights: Option<&[f64]>,
+    aggregate: Aggregate,
+) -> Result<usize> {
+    match op {
+        SetOp::Union => s.zunionstore(db, dst, keys, weights, aggregate),
+        SetOp::Inter => s.zinterstore(db, dst, keys, weights, aggregate),
+        SetOp::Diff => s.zdiffstore(db, dst, keys),
+    }
+}
+
+/// ZDIFF takes neither weights nor an aggregate.
+fn zset_params(op: SetOp, weights: Option<Vec<f64>>, aggregate: Aggregate) -> (Option<Vec<f64>>, Aggregate) {
+    match op {
+        SetOp::Diff => (None, Aggregate::Sum),
+        _ => (weights, aggregate),
+    }
+}
+
+// ----- Txn: building blocks -------------------------------------------------
+
+impl Txn {
+    /// `shard` if held, else [`Error::NotLocked`].
+    fn held(&self, shard: usize) -> Result<usize> {
+        if self.holds(shard) {
+            Ok(shard)
+        } else {
+            Err(Error::NotLocked)
+        }
     }
 
+    /// The shard of `key`, which must be held.
+    fn key_shard(&self, key: &[u8]) -> Result<usize> {
+        self.held(self.ctx().shard_of(key))
+    }
+
+    /// `keys` grouped by shard; every shard must be held.
+    fn groups(&self, keys: &[Bytes]) -> Result<Groups> {
+        let groups = Groups::new(self.ctx().router(), keys);
+        for g in &groups.0 {
+            self.held(g.shard)?;
+        }
+        Ok(groups)
+    }
+
+    /// `pairs` grouped by the shard of their keys; every shard must be held.
+    fn pair_groups(&self, pairs: Vec<(Bytes, Bytes)>) -> Result<PairGroups> {
+        let by_shard = group_pairs(self.ctx().router(), pairs);
+        for (s, _) in &by_shard {
+            self.held(*s)?;
+        }
+        Ok(by_shard)
+    }
+
+    /// Whether the engine has a memory budget (configured for all shards
+    /// alike, so the coordinating shard's tells).
+    fn budgeted(&self) -> bool {
+        self.ctx().core.shard.try_borrow().map_or(true, |s| s.maxmemory() > 0)
+    }
+
+    /// Makes room on each of `shards` (evicting, or failing with OOM), all
+    /// at once, before a write that must not stop half-way for memory.
+    async fn reserve(&self, shards: impl Iterator<Item = usize>) -> Result<()> {
+        if !self.budgeted() {
+            return Ok(());
+        }
+        for r in join_all(shards.map(|s| self.run(s, Shard::make_room))).await {
+            r??;
+        }
+        Ok(())
+    }
+
+    /// Runs `f(shard, db, key)` for every key of `groups` (one message per
+    /// shard, all shards at once); the results in key order, or the error of
+    /// the first key that failed.
+    async fn gather<T, F>(&self, db: u8, groups: Groups, f: F) -> Result<Vec<T>>
+    where
+        T: Send + 'static,
+        F: Fn(&mut Shard, u8, &[u8]) -> Result<T> + Send + Clone + 'static,
+    {
+        let n = groups.0.iter().map(|g| g.keys.len()).sum();
+        let (positions, runs): (Vec<_>, Vec<_>) = groups
+            .0
+            .into_iter()
+            .map(|g| {
+                let (f, keys) = (f.clone(), g.keys);
+                let run = self.run(g.shard, move |s| keys.iter().map(|k| f(s, db, k)).collect::<Vec<_>>());
+                (g.pos, run)
+            })
+            .unzip();
+        let mut out: Vec<Option<Result<T>>> = (0..n).map(|_| None).collect();
+        for (pos, part) in positions.into_iter().zip(join_all(runs).await) {
+            for (p, r) in pos.into_iter().zip(part?) {
+                out[p] = Some(r);
+            }
+        }
+        out.into_iter().flatten().collect()
+    }
+
+    /// Runs `f(shard, db, key)` on the shard of every key in `keys`: one
+    /// message per shard, all shards at once. Returns the results in key
+    /// order. `f` runs for every key; when some fail, the error of the first
+    /// in key order is returned (so use it for reads, or for writes that are
+    /// independent per key).
+    pub async fn for_keys<T, F>(&self, db: u8, keys: &[Bytes], f: F) -> Result<Vec<T>>
+    where
+        T: Send + 'static,
+        F: Fn(&mut Shard, u8, &[u8]) -> Result<T> + Send + Clone + 'static,
+    {
+        let groups = self.groups(keys)?;
+        self.gather(db, groups, f).await
+    }
+
+    /// Runs `f(shard, db, keys)` once per shard with that shard's keys, all
+    /// shards at once, and sums the results.
+    async fn count(&self, db: u8, keys: &[Bytes], f: fn(&mut Shard, u8, &[Bytes]) -> usize) -> Result<usize> {
+        let groups = self.groups(keys)?;
+        let runs = groups.0.into_iter().map(|g| {
+            let keys = g.keys;
+            self.run(g.shard, move |s| f(s, db, &keys))
+        });
+        let mut total = 0;
+        for r in join_all(runs).await {
+            total += r?;
+        }
+        Ok(total)
+    }
+}
+
+// ----- Txn: strings and generic keys ---------------------------------------
+
+impl Txn {
+    /// MGET: one entry per key (`None` for missing keys and other types).
+    pub async fn mget(&self, db: u8, keys: &[Bytes]) -> Result<Vec<Option<Bytes>>> {
+        let groups = self.groups(keys)?;
+        if let Some(shard) = groups.single() {
+            let keys = keys.to_vec();
+            return self.run(shard, move |s| s.mget(db, &keys)).await;
+        }
+        self.gather(db, groups, |s, db, k| Ok(s.mget(db, &[k]).pop().flatten())).await
+    }
+
+    /// MSET: sets every pair (later pairs win), clearing TTLs. Out of memory
+    /// on any shard fails the whole call before anything is written.
+    pub async fn mset(&self, db: u8, pairs: Vec<(Bytes, Bytes)>) -> Result<()> {
+        let mut by_shard = self.pair_groups(pairs)?;
+        if let [(shard, _)] = by_shard.as_slice() {
+            let (shard, pairs) = (*shard, by_shard.pop().map(|(_, p)| p).unwrap_or_default());
+            return self.run(shard, move |s| s.mset(db, &pairs)).await?;
+        }
+        self.reserve(by_shard.iter().map(|(s, _)| *s)).await?;
+        let runs = by_shard.into_iter().map(|(shard, pairs)| self.run(shard, move |s| s.mset(db, &pairs)));
+        for r in join_all(runs).await {
+            r??;
+        }
+        Ok(())
+    }
+
+    /// MSETNX: sets every pair only if none of the keys exists; true when
+    /// set.
+    pub async fn msetnx(&self, db: u8, pairs: Vec<(Bytes, Bytes)>) -> Result<bool> {
+        let mut by_shard = self.pair_groups(pairs)?;
+        if let [(shard, _)] = by_shard.as_slice() {
+            let (shard, pairs) = (*shard, by_shard.pop().map(|(_, p)| p).unwrap_or_default());
+            return self.run(shard, move |s| s.msetnx(db, &pairs)).await?;
+        }
+        let checks = by_shard.iter().map(|(shard, pairs)| {
+            let keys: Vec<Bytes> = pairs.iter().map(|(k, _)| k.clone()).collect();
+            self.run(*shard, move |s| s.make_room().map(|()| s.exists_any(db, &keys)))
+        });
+        // Every shard's memory check counts before any key's existence.
+        let mut taken = false;
+        for r in join_all(checks).await {
+            taken |= r??;
+        }
+        if taken {
+            return Ok(false);
+        }
+        let runs = by_shard.into_iter().map(|(shard, pairs)| self.run(shard, move |s| s.mset(db, &pairs)));
+        for r in join_all(runs).await {
+            r??;
+        }
+        Ok(true)
+    }
+
+    /// DEL: removes the keys that exist; returns how many were removed (a
+    /// repeated key counts once).
+    pub async fn del(&self, db: u8, keys: &[Bytes]) -> Result<usize> {
+        self.count(db, keys, |s, db, k| s.del(db, k)).await
+    }
+
+    /// UNLINK: the same as [`del`](Self::del).
+    pub async fn unlink(&self, db: u8, keys: &[Bytes]) -> Result<usize> {
+        self.count(db, keys, |s, db, k| s.unlink(db, k)).await
+    }
+
+    /// EXISTS: how many of `keys` exist, counting repeats.
+    pub async fn exists(&self, db: u8, keys: &[Bytes]) -> Result<usize> {
+        self.count(db, keys, |s, db, k| s.exists(db, k)).await
+    }
+
+    /// TOUCH: marks the keys as accessed; returns how many exist.
+    pub async fn touch(&self, db: u8, keys: &[Bytes]) -> Result<usize> {
+        self.count(db, keys, |s, db, k| s.touch_keys(db, k)).await
+    }
+
+    /// RENAME `src` to `dst`, keeping the TTL and replacing `dst`.
+    /// `ERR no such key` when `src` is missing (also when `src == dst`).
+    pub async fn rename(&self, db: u8, src: Bytes, dst: Bytes) -> Result<()> {
+        let (s_src, s_dst) = (self.key_shard(&src)?, self.key_shard(&dst)?);
+        if s_src == s_dst {
+            return self.run(s_src, move |s| s.rename(db, &src, &dst)).await?;
+        }
+        // Taking the value moves it without a copy; storing it cannot fail.
+        let Some((value, expire)) = self.run(s_src, move |s| s.take(db, &src)).await? else {
+            return Err(Error::NoSuchKey);
+        };
+        self.run(s_dst, move |s| s.place(db, &dst, value, expire, true)).await?;
+        Ok(())
+    }
+
+    /// RENAMENX: as [`rename`](Self::rename), only if `dst` does not exist
+    /// (false otherwise, also when `src == dst`).
+    pub async fn renamenx(&self, db: u8, src: Bytes, dst: Bytes) -> Result<bool> {
+        let (s_src, s_dst) = (self.key_shard(&src)?, self.key_shard(&dst)?);
+        if s_src == s_dst {
+            return self.run(s_src, move |s| s.renamenx(db, &src, &dst)).await?;
+        }
+        let (k_src, k_dst) = (src.clone(), dst.clone());
+        let (found, taken) = join(
+            self.run(s_src, move |s| s.kind_of(db, &k_src).is_some()),
+            self.run(s_dst, move |s| s.kind_of(db, &k_dst).is_some()),
+        )
+        .await;
+        if !found? {
+            return Err(Error::NoSuchKey);
+        }
+        if taken? {
+            return Ok(false);
+        }
+        let Some((value, expire)) = self.run(s_src, move |s| s.take(db, &src)).await? else {
+            return Err(Error::NoSuchKey);
+        };
+        self.run(s_dst, move |s| s.place(db, &dst, value, expire, true)).await?;
+        Ok(true)
+    }
+
+    /// COPY `src` (in `src_db`) to `dst` in `dst_db`, with its TTL. False when
+    /// `src` is missing or `dst` exists and `replace` is false. Errors as
+    /// Redis: a database out of range, then `ERR source and destination
+    /// objects are the same`, then out of memory.
+    pub async fn copy(&self, src_db: u8, src: Bytes, dst_db: u8, dst: Bytes, replace: bool) -> Result<bool> {
+        let (s_src, s_dst) = (self.key_shard(&src)?, self.key_shard(&dst)?);
+        if s_src == s_dst {
+            return self.run(s_src, move |s| s.copy(src_db, &src, dst_db, &dst, replace)).await?;
+        }
+        let k = dst.clone();
+        let (dumped, dst_exists) = join(
+            self.run(s_src, move |s| match s.check_db(src_db) {
+                Ok(()) => s.dump(src_db, &src),
+                Err(_) => None,
+            }),
+            self.run(s_dst, move |s| {
+                s.check_db(src_db)?;
+                s.check_db(dst_db)?;
+                s.make_room()?;
+                Ok(s.kind_of(dst_db, &k).is_some())
+            }),
+        )
+        .await;
+        let dst_exists = dst_exists??;
+        let Some((value, expire)) = dumped? else { return Ok(false) };
+        if dst_exists && !replace {
+            return Ok(false);
+        }
+        self.run(s_dst, move |s| s.restore(dst_db, &dst, value, expire, true)).await?
+    }
+}
+
+// ----- Txn: sets ------------------------------------------------------------
+
+impl Txn {
+    /// SMOVE `member` from `src` to `dst`. False when `src` is missing
+    /// (whatever `dst` holds) or lacks the member; otherwise both keys must
+    /// hold sets (WRONGTYPE even when the member is absent). With
+    /// `src == dst` it only reports membership.
+    pub async fn smove(&self, db: u8, src: Bytes, dst: Bytes, member: Bytes) -> Result<bool> {
+        let (s_src, s_dst) = (self.key_shard(&src)?, self.key_shard(&dst)?);
+        if s_src == s_dst {
+            return self.run(s_src, move |s| s.smove(db, &src, &dst, &member)).await?;
+        }
+        let (k_src, k_dst, m) = (src.clone(), dst.clone(), member.clone());
+        let (present, dst_kind) = join(
+            self.run(s_src, move |s| match s.kind_of(db, &k_src) {
+                None => Ok(None),
+                Some(Kind::Set) => s.sismember(db, &k_src, &m).map(Some),
+                Some(_) => Err(Error::WrongType),
+            }),
+            self.run(s_dst, move |s| s.kind_of(db, &k_dst)),
+        )
+        .await;
+        let Some(present) = present?? else { return Ok(false) };
+        if dst_kind?.is_some_and(|k| k != Kind::Set) {
+            return Err(Error::WrongType);
+        }
+        if !present {
+            return Ok(false);
+        }
+        let m = member.clone();
+        let (removed, added) = join(
+            self.run(s_src, move |s| s.srem(db, &src, &[m])),
+            self.run(s_dst, move |s| s.sinsert(db, &dst, member)),
+        )
+        .await;
+        removed??;
+        added??;
+        Ok(true)
+    }
+
+    /// SINTER, SUNION or SDIFF of the sets at `keys` (a missing key is an
+    /// empty set; every key is type-checked).
+    pub async fn set_op(&self, db: u8, op: SetOp, keys: &[Bytes]) -> Result<Vec<Bytes>> {
+        let groups = self.groups(keys)?;
+        if let Some(shard) = groups.single() {
+            let keys = keys.to_vec();
+            return self.run(shard, move |s| set_op_local(s, db, op, &keys)).await?;
+        }
+        let sets = self.gather(db, groups, |s, db, k| s.scopy(db, k)).await?;
+        Ok(combine_sets(op, &sets).iter().cloned().collect())
+    }
+
+    /// SINTERSTORE, SUNIONSTORE or SDIFFSTORE: stores the result at `dst`
+    /// (replacing any value and TTL; an empty result deletes `dst`) and
+    /// returns its size.
+    pub async fn set_op_store(&self, db: u8, op: SetOp, dst: Bytes, keys: &[Bytes]) -> Result<usize> {
+        let s_dst = self.key_shard(&dst)?;
+        let groups = self.groups(keys)?;
+        if groups.all_on(s_dst) {
+            let keys = keys.to_vec();
+            return self.run(s_dst, move |s| set_op_store_local(s, db, op, &dst, &keys)).await?;
+        }
+        let (room, sets) =
+            join(self.run(s_dst, Shard::make_room), self.gather(db, groups, |s, db, k| s.scopy(db, k))).await;
+        room??;
+        let result = combine_sets(op, &sets?);
+        self.run(s_dst, move |s| s.sstore(db, &dst, result)).await?
+    }
+
+    /// SINTERCARD: the size of the intersection of `keys`, counting no
+    /// further than `limit` (0 = no limit; negative is an error).
+    pub async fn sintercard(&self, db: u8, keys: &[Bytes], limit: i64) -> Result<usize> {
+        if limit < 0 {
+            return Err(Error::OutOfRange("LIMIT can't be negative"));
+        }
+        let groups = self.groups(keys)?;
+        if let Some(shard) = groups.single() {
+            let keys = keys.to_vec();
+            return self.run(shard, move |s| s.sintercard(db, &keys, limit)).await?;
+        }
+        let sets = self.gather(db, groups, |s, db, k| s.scopy(db, k)).await?;
+        if sets.iter().any(Option::is_none) {
+            return Ok(0);
+        }
+        let refs: Vec<&Set> = sets.iter().flatten().collect();
+        Ok(Set::inter_card(&refs, usize::try_from(limit).unwrap_or(usize::MAX)))
+    }
+}
+
+// ----- Txn: lists -----------------------------------------------------------
+
+impl Txn {
+    /// LMOVE: pops from the `from` side of `src` and pushes at the `to` side
+    /// of `dst`, returning the element; `None` when `src` is missing
+    /// (whatever `dst` holds). `src == dst` rotates the list.
+    pub async fn lmove(&self, db: u8, src: Bytes, dst: Bytes, from: ListSide, to: ListSide) -> Result<Option<Bytes>> {
+        let (s_src, s_dst) = (self.key_shard(&src)?, self.key_shard(&dst)?);
+        if s_src == s_dst {
+            return self.run(s_src, move |s| s.lmove(db, &src, &dst, from, to)).await?;
+        }
+        let (k_src, k_dst) = (src.clone(), dst.clone());
+        let (src_kind, dst_kind) = join(
+            self.run(s_src, move |s| s.kind_of(db, &k_src)),
+            self.run(s_dst, move |s| s.make_room().map(|()| s.kind_of(db, &k_dst))),
+        )
+        .await;
+        let dst_kind = dst_kind??;
+        match src_kind? {
+            None => return Ok(None),
+            Some(Kind::List) => {}
+            Some(_) => return Err(Error::WrongType),
+        }
+        // Checked before popping, so the push below cannot fail with the
+        // element already removed.
+        if dst_kind.is_some_and(|k| k != Kind::List) {
+            return Err(Error::WrongType);
+        }
+        let Some(v) = self.run(s_src, move |s| s.list_pop_one(db, &src, from)).await?? else { return Ok(None) };
+        let moved = v.clone();
+        self.run(s_dst, move |s| s.list_push_one(db, &dst, to, moved)).await??;
+        Ok(Some(v))
+    }
+}
+
+// ----- Txn: sorted sets -----------------------------------------------------
+
+impl Txn {
+    /// ZUNION, ZINTER or ZDIFF of the sorted sets (or sets, with score 1) at
+    /// `keys`, with one weight per key and an aggregate (both ignored by
+    /// ZDIFF). Errors as Redis: no keys, then WRONGTYPE, then a weight count
+    /// that does not match the keys (`ERR syntax error`).
+    pub async fn zset_op(
+        &self,
+        db: u8,
+        op: SetOp,
+        keys: &[Bytes],
+        weights: Option<Vec<f64>>,
+        aggregate: Aggregate,
+    ) -> Result<ZSet> {
+        if keys.is_empty() {
+            return Err(at_least_one_key(op, false));
+        }
+        let (weights, aggregate) = zset_params(op, weights, aggregate);
+        let groups = self.groups(keys)?;
+        if let Some(shard) = groups.single() {
+            let keys = keys.to_vec();
+            return self.run(shard, move |s| zset_op_local(s, db, op, &keys, weights.as_deref(), aggregate)).await?;
+        }
+        let operands = self.gather(db, groups, |s, db, k| s.zset_operand(db, k)).await?;
+        combine_zsets(op, &operands, weights.as_deref(), aggregate)
+    }
+
+    /// ZUNIONSTORE, ZINTERSTORE or ZDIFFSTORE: stores the result of
+    /// [`zset_op`](Self::zset_op) at `dst` (replacing any value and TTL; an
+    /// empty result deletes `dst`) and returns its size.
+    pub async fn zset_op_store(
+        &self,
+        db: u8,
+        op: SetOp,
+        dst: Bytes,
+        keys: &[Bytes],
+        weights: Option<Vec<f64>>,
+        aggregate: Aggregate,
+    ) -> Result<usize> {
+        let (weights, aggregate) = zset_params(op, weights, aggregate);
+        let s_dst = self.key_shard(&dst)?;
+        let groups = self.groups(keys)?;
+        if groups.all_on(s_dst) {
+            let keys = keys.to_vec();
+            return self
+                .run(s_dst, move |s| zset_op_store_local(s, db, op, &dst, &keys, weights.as_deref(), aggregate))
+                .await?;
+        }
+        let (room, operands) =
+            join(self.run(s_dst, Shard::make_room), self.gather(db, groups, |s, db, k| s.zset_operand(db, k))).await;
+        room??;
+        let result = combine_zsets(op, &operands?, weights.as_deref(), aggregate)?;
+        self.run(s_dst, move |s| s.zstore(db, &dst, result)).await?
+    }
+}
+
+// ----- Handle ---------------------------------------------------------------
+
+impl Handle {
     /// Runs `body` as one atomic transaction over `shards`: it is started on
     /// the lowest of them, holds all of them while `body` runs, and releases
     /// them afterwards (also on error).
@@ -77,94 +663,38 @@ impl Handle {
             result
         })
     }
-}
 
-/// Runs `f` for every key of `groups` on its shard (one message per shard,
-/// all shards at once) and returns the results in key order.
-pub(crate) async fn gather<T, F>(txn: &Txn, groups: &Groups, n: usize, f: F) -> Result<Vec<T>>
-where
-    T: Send + 'static,
-    F: Fn(&mut Shard, &[u8]) -> Result<T> + Send + Clone + 'static,
-{
-    let runs = groups.by_shard.iter().map(|(shard, keys)| {
-        let keys = keys.clone();
-        let f = f.clone();
-        txn.run(*shard, move |s| keys.into_iter().map(|(pos, k)| (pos, f(s, &k))).collect::<Vec<_>>())
-    });
-    let mut out: Vec<Option<T>> = (0..n).map(|_| None).collect();
-    for part in join_all(runs).await {
-        for (pos, r) in part? {
-            out[pos] = Some(r?);
-        }
+    fn groups(&self, keys: &[Bytes]) -> Groups {
+        Groups::new(self.router(), keys)
     }
-    Ok(out.into_iter().flatten().collect())
-}
 
-fn combine_sets(op: SetOp, sets: &[Option<Set>]) -> Set {
-    let refs: Vec<&Set> = sets.iter().map(|s| s.as_ref().unwrap_or(Set::empty())).collect();
-    match op {
-        SetOp::Inter if sets.iter().any(Option::is_none) => Set::new(),
-        SetOp::Inter => Set::inter(&refs),
-        SetOp::Union => Set::union(&refs),
-        SetOp::Diff => match refs.split_first() {
-            Some((first, others)) => Set::diff(first, others),
-            None => Set::new(),
-        },
+    /// The shards of `src` and `dst`: one when they share it.
+    fn pair_shards(&self, src: &[u8], dst: &[u8]) -> (usize, Vec<usize>) {
+        let (a, b) = (self.shard_of(src), self.shard_of(dst));
+        (a, if a == b { vec![a] } else { vec![a, b] })
     }
 }
 
 /// Set operations.
 impl Handle {
-    /// SMOVE `member` from `src` to `dst`.
+    /// SMOVE `member` from `src` to `dst`, atomically across shards.
     pub fn smove(&self, src: &[u8], dst: &[u8], member: &[u8]) -> Pending<bool> {
         let (db, src, dst, member) =
             (self.db, Bytes::copy_from_slice(src), Bytes::copy_from_slice(dst), Bytes::copy_from_slice(member));
-        let (s_src, s_dst) = (self.shard_of(&src), self.shard_of(&dst));
-        if s_src == s_dst {
-            return self.call(s_src, move |s| s.smove(db, &src, &dst, &member));
+        let (first, shards) = self.pair_shards(&src, &dst);
+        if shards.len() == 1 {
+            return self.call(first, move |s| s.smove(db, &src, &dst, &member));
         }
-        self.atomic(vec![s_src, s_dst], move |txn| async move {
-            let (k, m) = (src.clone(), member.clone());
-            let present = txn
-                .run(s_src, move |s| match s.kind_of(db, &k) {
-                    None => Ok(None),
-                    Some(Kind::Set) => s.sismember(db, &k, &m).map(Some),
-                    Some(_) => Err(Error::WrongType),
-                })
-                .await??;
-            let Some(present) = present else { return Ok(false) };
-            let k = dst.clone();
-            // Checked before removing from `src`, so the add cannot fail after.
-            txn.run(s_dst, move |s| match s.kind_of(db, &k) {
-                Some(kind) if kind != Kind::Set => Err(Error::WrongType),
-                _ => s.make_room(),
-            })
-            .await??;
-            if !present {
-                return Ok(false);
-            }
-            let (k, m) = (src.clone(), member.clone());
-            txn.run(s_src, move |s| s.srem(db, &k, &[m])).await??;
-            txn.run(s_dst, move |s| s.sadd(db, &dst, &[member])).await??;
-            Ok(true)
-        })
+        self.atomic(shards, move |txn| async move { txn.smove(db, src, dst, member).await })
     }
 
     fn set_algebra(&self, op: SetOp, keys: Vec<Bytes>) -> Pending<Vec<Bytes>> {
         let db = self.db;
-        let groups = self.group(&keys);
+        let groups = self.groups(&keys);
         if let Some(shard) = groups.single() {
-            return self.call(shard, move |s| match op {
-                SetOp::Inter => s.sinter(db, &keys),
-                SetOp::Union => s.sunion(db, &keys),
-                SetOp::Diff => s.sdiff(db, &keys),
-            });
+            return self.call(shard, move |s| set_op_local(s, db, op, &keys));
         }
-        let n = keys.len();
-        self.atomic(groups.shards(), move |txn| async move {
-            let sets = gather(&txn, &groups, n, move |s, k| s.scopy(db, k)).await?;
-            Ok(combine_sets(op, &sets).iter().cloned().collect())
-        })
+        self.atomic(groups.shards(), move |txn| async move { txn.set_op(db, op, &keys).await })
     }
 
     fn set_algebra_store(&self, op: SetOp, dst: &[u8], keys: Vec<Bytes>) -> Pending<usize> {
@@ -172,22 +702,11 @@ impl Handle {
         let dst = Bytes::copy_from_slice(dst);
         let mut all = keys.clone();
         all.push(dst.clone());
-        let groups = self.group(&all);
+        let groups = self.groups(&all);
         if let Some(shard) = groups.single() {
-            return self.call(shard, move |s| match op {
-                SetOp::Inter => s.sinterstore(db, &dst, &keys),
-                SetOp::Union => s.sunionstore(db, &dst, &keys),
-                SetOp::Diff => s.sdiffstore(db, &dst, &keys),
-            });
+            return self.call(shard, move |s| set_op_store_local(s, db, op, &dst, &keys));
         }
-        let src_groups = self.group(&keys);
-        let n = keys.len();
-        let dst_shard = self.shard_of(&dst);
-        self.atomic(groups.shards(), move |txn| async move {
-            let sets = gather(&txn, &src_groups, n, move |s, k| s.scopy(db, k)).await?;
-            let result = combine_sets(op, &sets);
-            txn.run(dst_shard, move |s| s.sstore(db, &dst, result)).await?
-        })
+        self.atomic(groups.shards(), move |txn| async move { txn.set_op_store(db, op, dst, &keys).await })
     }
 
     /// SINTER across any shards.
@@ -227,19 +746,11 @@ impl Handle {
         }
         let db = self.db;
         let keys = owned(keys);
-        let groups = self.group(&keys);
+        let groups = self.groups(&keys);
         if let Some(shard) = groups.single() {
             return self.call(shard, move |s| s.sintercard(db, &keys, limit));
         }
-        let n = keys.len();
-        self.atomic(groups.shards(), move |txn| async move {
-            let sets = gather(&txn, &groups, n, move |s, k| s.scopy(db, k)).await?;
-            if sets.iter().any(Option::is_none) {
-                return Ok(0);
-            }
-            let refs: Vec<&Set> = sets.iter().flatten().collect();
-            Ok(Set::inter_card(&refs, usize::try_from(limit).unwrap_or(usize::MAX)))
-        })
+        self.atomic(groups.shards(), move |txn| async move { txn.sintercard(db, &keys, limit).await })
     }
 }
 
@@ -286,154 +797,116 @@ impl Handle {
     pub fn mget<K: AsRef<[u8]>>(&self, keys: &[K]) -> Pending<Vec<Option<Bytes>>> {
         let db = self.db;
         let keys = owned(keys);
-        let groups = self.group(&keys);
+        let groups = self.groups(&keys);
         if let Some(shard) = groups.single() {
             return self.call(shard, move |s| Ok(s.mget(db, &keys)));
         }
-        let n = keys.len();
-        self.atomic(groups.shards(), move |txn| async move {
-            gather(&txn, &groups, n, move |s, k| Ok(s.mget(db, &[k]).pop().flatten())).await
-        })
+        self.atomic(groups.shards(), move |txn| async move { txn.mget(db, &keys).await })
     }
 
     /// MSET across any shards, atomically.
     pub fn mset<K: AsRef<[u8]>, V: AsRef<[u8]>>(&self, pairs: &[(K, V)]) -> Pending<()> {
         let db = self.db;
-        let by_shard = self.group_pairs(pairs);
-        if let [(shard, pairs)] = by_shard.as_slice() {
-            let pairs = pairs.clone();
-            return self.call(*shard, move |s| s.mset(db, &pairs));
+        let mut by_shard = group_pairs(self.router(), owned_pairs(pairs));
+        if let [(shard, _)] = by_shard.as_slice() {
+            let (shard, pairs) = (*shard, by_shard.pop().map(|(_, p)| p).unwrap_or_default());
+            return self.call(shard, move |s| s.mset(db, &pairs));
         }
         let shards = by_shard.iter().map(|(s, _)| *s).collect();
-        self.atomic(shards, move |txn| async move {
-            let runs = by_shard.into_iter().map(|(shard, pairs)| txn.run(shard, move |s| s.mset(db, &pairs)));
-            for r in join_all(runs).await {
-                r??;
-            }
-            Ok(())
-        })
+        let pairs = by_shard.into_iter().flat_map(|(_, p)| p).collect();
+        self.atomic(shards, move |txn| async move { txn.mset(db, pairs).await })
     }
 
     /// MSETNX across any shards: sets all pairs only if none of the keys
     /// exists, atomically.
     pub fn msetnx<K: AsRef<[u8]>, V: AsRef<[u8]>>(&self, pairs: &[(K, V)]) -> Pending<bool> {
         let db = self.db;
-        let by_shard = self.group_pairs(pairs);
-        if let [(shard, pairs)] = by_shard.as_slice() {
-            let pairs = pairs.clone();
-            return self.call(*shard, move |s| s.msetnx(db, &pairs));
+        let mut by_shard = group_pairs(self.router(), owned_pairs(pairs));
+        if let [(shard, _)] = by_shard.as_slice() {
+            let (shard, pairs) = (*shard, by_shard.pop().map(|(_, p)| p).unwrap_or_default());
+            return self.call(shard, move |s| s.msetnx(db, &pairs));
         }
         let shards = by_shard.iter().map(|(s, _)| *s).collect();
-        self.atomic(shards, move |txn| async move {
-            let checks = by_shard.iter().map(|(shard, pairs)| {
-                let keys: Vec<Bytes> = pairs.iter().map(|(k, _)| k.clone()).collect();
-                txn.run(*shard, move |s| s.exists_any(db, &keys))
-            });
-            for r in join_all(checks).await {
-                if r? {
-                    return Ok(false);
-                }
-            }
-            let runs = by_shard.into_iter().map(|(shard, pairs)| txn.run(shard, move |s| s.mset(db, &pairs)));
-            for r in join_all(runs).await {
-                r??;
-            }
-            Ok(true)
-        })
-    }
-
-    /// Copies `pairs` and groups them by the shard owning each key.
-    fn group_pairs<K: AsRef<[u8]>, V: AsRef<[u8]>>(&self, pairs: &[(K, V)]) -> Vec<(usize, Vec<(Bytes, Bytes)>)> {
-        let mut by_shard: Vec<(usize, Vec<(Bytes, Bytes)>)> = Vec::new();
-        for (k, v) in pairs {
-            let (k, v) = (Bytes::copy_from_slice(k.as_ref()), Bytes::copy_from_slice(v.as_ref()));
-            let s = self.shard_of(&k);
-            match by_shard.iter_mut().find(|(x, _)| *x == s) {
-                Some((_, list)) => list.push((k, v)),
-                None => by_shard.push((s, vec![(k, v)])),
-            }
-        }
-        by_shard.sort_by_key(|(s, _)| *s);
-        by_shard
+        let pairs = by_shard.into_iter().flat_map(|(_, p)| p).collect();
+        self.atomic(shards, move |txn| async move { txn.msetnx(db, pairs).await })
     }
 
     /// DEL across any shards, atomically; returns how many keys existed.
     pub fn del<K: AsRef<[u8]>>(&self, keys: &[K]) -> Pending<usize> {
-        self.count_keys(owned(keys), |s, db, k| s.del(db, k))
+        self.count_keys(owned(keys), KeyCount::Del)
+    }
+
+    /// UNLINK across any shards: the same as [`del`](Self::del).
+    pub fn unlink<K: AsRef<[u8]>>(&self, keys: &[K]) -> Pending<usize> {
+        self.count_keys(owned(keys), KeyCount::Del)
     }
 
     /// EXISTS across any shards (a key named twice counts twice).
     pub fn exists<K: AsRef<[u8]>>(&self, keys: &[K]) -> Pending<usize> {
-        self.count_keys(owned(keys), |s, db, k| s.exists(db, k))
+        self.count_keys(owned(keys), KeyCount::Exists)
     }
 
-    fn count_keys(&self, keys: Vec<Bytes>, f: fn(&mut Shard, u8, &[Bytes]) -> usize) -> Pending<usize> {
+    /// TOUCH across any shards: marks the keys as accessed; returns how
+    /// many exist.
+    pub fn touch<K: AsRef<[u8]>>(&self, keys: &[K]) -> Pending<usize> {
+        self.count_keys(owned(keys), KeyCount::Touch)
+    }
+
+    fn count_keys(&self, keys: Vec<Bytes>, which: KeyCount) -> Pending<usize> {
         let db = self.db;
-        let groups = self.group(&keys);
+        let groups = self.groups(&keys);
         if let Some(shard) = groups.single() {
-            return self.call(shard, move |s| Ok(f(s, db, &keys)));
+            return self.call(shard, move |s| {
+                Ok(match which {
+                    KeyCount::Del => s.del(db, &keys),
+                    KeyCount::Exists => s.exists(db, &keys),
+                    KeyCount::Touch => s.touch_keys(db, &keys),
+                })
+            });
         }
         self.atomic(groups.shards(), move |txn| async move {
-            let runs = groups.by_shard.into_iter().map(|(shard, keys)| {
-                let keys: Vec<Bytes> = keys.into_iter().map(|(_, k)| k).collect();
-                txn.run(shard, move |s| f(s, db, &keys))
-            });
-            let mut total = 0;
-            for r in join_all(runs).await {
-                total += r?;
+            match which {
+                KeyCount::Del => txn.del(db, &keys).await,
+                KeyCount::Exists => txn.exists(db, &keys).await,
+                KeyCount::Touch => txn.touch(db, &keys).await,
             }
-            Ok(total)
         })
     }
 
     /// RENAME `src` to `dst` (keeping the TTL), across shards atomically.
     pub fn rename(&self, src: &[u8], dst: &[u8]) -> Pending<()> {
-        let p = self.move_key(src, dst, MoveMode::Rename);
-        Pending::from_future(async move { p.await.map(drop) })
+        let (db, src, dst) = (self.db, Bytes::copy_from_slice(src), Bytes::copy_from_slice(dst));
+        let (first, shards) = self.pair_shards(&src, &dst);
+        if shards.len() == 1 {
+            return self.call(first, move |s| s.rename(db, &src, &dst));
+        }
+        self.atomic(shards, move |txn| async move { txn.rename(db, src, dst).await })
     }
 
     /// RENAMENX: as RENAME, only if `dst` does not exist.
     pub fn renamenx(&self, src: &[u8], dst: &[u8]) -> Pending<bool> {
-        self.move_key(src, dst, MoveMode::RenameNx)
+        let (db, src, dst) = (self.db, Bytes::copy_from_slice(src), Bytes::copy_from_slice(dst));
+        let (first, shards) = self.pair_shards(&src, &dst);
+        if shards.len() == 1 {
+            return self.call(first, move |s| s.renamenx(db, &src, &dst));
+        }
+        self.atomic(shards, move |txn| async move { txn.renamenx(db, src, dst).await })
     }
 
     /// COPY `src` to `dst` (same database), optionally replacing `dst`.
     pub fn copy(&self, src: &[u8], dst: &[u8], replace: bool) -> Pending<bool> {
-        self.move_key(src, dst, MoveMode::Copy { replace })
+        self.copy_to_db(src, self.db, dst, replace)
     }
 
-    fn move_key(&self, src: &[u8], dst: &[u8], mode: MoveMode) -> Pending<bool> {
-        let db = self.db;
-        let (src, dst) = (Bytes::copy_from_slice(src), Bytes::copy_from_slice(dst));
-        let (s_src, s_dst) = (self.shard_of(&src), self.shard_of(&dst));
-        if s_src == s_dst {
-            return self.call(s_src, move |s| match mode {
-                MoveMode::Rename => s.rename(db, &src, &dst).map(|()| true),
-                MoveMode::RenameNx => s.renamenx(db, &src, &dst),
-                MoveMode::Copy { replace } => s.copy(db, &src, db, &dst, replace),
-            });
+    /// COPY `src` to `dst` in database `dst_db` (`COPY src dst DB n`),
+    /// optionally replacing `dst`.
+    pub fn copy_to_db(&self, src: &[u8], dst_db: u8, dst: &[u8], replace: bool) -> Pending<bool> {
+        let (db, src, dst) = (self.db, Bytes::copy_from_slice(src), Bytes::copy_from_slice(dst));
+        let (first, shards) = self.pair_shards(&src, &dst);
+        if shards.len() == 1 {
+            return self.call(first, move |s| s.copy(db, &src, dst_db, &dst, replace));
         }
-        self.atomic(vec![s_src, s_dst], move |txn| async move {
-            let k = src.clone();
-            let Some((value, expire)) = txn.run(s_src, move |s| s.dump(db, &k)).await? else {
-                return match mode {
-                    MoveMode::Copy { .. } => Ok(false),
-                    _ => Err(Error::NoSuchKey),
-                };
-            };
-            let replace = match mode {
-                MoveMode::Rename => true,
-                MoveMode::RenameNx => false,
-                MoveMode::Copy { replace } => replace,
-            };
-            // Write the destination first: if it fails (OOM), the source is
-            // untouched.
-            let stored = txn.run(s_dst, move |s| s.restore(db, &dst, value, expire, replace)).await??;
-            if stored && !matches!(mode, MoveMode::Copy { .. }) {
-                txn.run(s_src, move |s| s.del(db, &[src])).await?;
-            }
-            Ok(stored)
-        })
+        self.atomic(shards, move |txn| async move { txn.copy(db, src, dst_db, dst, replace).await })
     }
 
     /// Number of keys in this handle's database, over all shards.
@@ -464,10 +937,10 @@ impl Handle {
 }
 
 #[derive(Clone, Copy)]
-enum MoveMode {
-    Rename,
-    RenameNx,
-    Copy { replace: bool },
+enum KeyCount {
+    Del,
+    Exists,
+    Touch,
 }
 
 /// List operations.
@@ -475,34 +948,12 @@ impl Handle {
     /// LMOVE: pops from `from` side of `src`, pushes to `to` side of `dst`,
     /// atomically across shards. `None` when `src` is missing.
     pub fn lmove(&self, src: &[u8], dst: &[u8], from: ListSide, to: ListSide) -> Pending<Option<Bytes>> {
-        let db = self.db;
-        let (src, dst) = (Bytes::copy_from_slice(src), Bytes::copy_from_slice(dst));
-        let (s_src, s_dst) = (self.shard_of(&src), self.shard_of(&dst));
-        if s_src == s_dst {
-            return self.call(s_src, move |s| s.lmove(db, &src, &dst, from, to));
+        let (db, src, dst) = (self.db, Bytes::copy_from_slice(src), Bytes::copy_from_slice(dst));
+        let (first, shards) = self.pair_shards(&src, &dst);
+        if shards.len() == 1 {
+            return self.call(first, move |s| s.lmove(db, &src, &dst, from, to));
         }
-        self.atomic(vec![s_src, s_dst], move |txn| async move {
-            let k = src.clone();
-            let src_kind = txn.run(s_src, move |s| s.kind_of(db, &k)).await?;
-            match src_kind {
-                None => return Ok(None),
-                Some(Kind::List) => {}
-                Some(_) => return Err(Error::WrongType),
-            }
-            // Type and memory checks on the destination before popping, so the
-            // push below cannot fail with the element already removed.
-            let k = dst.clone();
-            txn.run(s_dst, move |s| match s.kind_of(db, &k) {
-                Some(kind) if kind != Kind::List => Err(Error::WrongType),
-                _ => s.make_room(),
-            })
-            .await??;
-            let k = src.clone();
-            let Some(v) = txn.run(s_src, move |s| s.list_pop_one(db, &k, from)).await?? else { return Ok(None) };
-            let moved = v.clone();
-            txn.run(s_dst, move |s| s.list_push_one(db, &dst, to, moved)).await??;
-            Ok(Some(v))
-        })
+        self.atomic(shards, move |txn| async move { txn.lmove(db, src, dst, from, to).await })
     }
 
     /// RPOPLPUSH: LMOVE from the tail of `src` to the head of `dst`.
@@ -516,82 +967,58 @@ impl Handle {
     fn zset_algebra(
         &self,
         op: SetOp,
-        dst: Option<Bytes>,
         keys: Vec<Bytes>,
         weights: Option<Vec<f64>>,
         aggregate: Aggregate,
-    ) -> Pending<ZSetAlgebra> {
-        let db = self.db;
-        let mut all = keys.clone();
-        all.extend(dst.clone());
-        let groups = self.group(&all);
-        if keys.is_empty() || groups.single().is_some() {
-            let shard = groups.single().unwrap_or(0);
-            return self.call(shard, move |s| {
-                let w = weights.as_deref();
-                Ok(match (dst, op) {
-                    (Some(d), SetOp::Union) => ZSetAlgebra::Stored(s.zunionstore(db, &d, &keys, w, aggregate)?),
-                    (Some(d), SetOp::Inter) => ZSetAlgebra::Stored(s.zinterstore(db, &d, &keys, w, aggregate)?),
-                    (Some(d), SetOp::Diff) => ZSetAlgebra::Stored(s.zdiffstore(db, &d, &keys)?),
-                    (None, SetOp::Union) => ZSetAlgebra::Result(s.zunion(db, &keys, w, aggregate)?),
-                    (None, SetOp::Inter) => ZSetAlgebra::Result(s.zinter(db, &keys, w, aggregate)?),
-                    (None, SetOp::Diff) => ZSetAlgebra::Result(s.zdiff(db, &keys)?),
-                })
-            });
+    ) -> Pending<ZSet> {
+        if keys.is_empty() {
+            return Pending::ready(Err(at_least_one_key(op, false)));
         }
-        let src_groups = self.group(&keys);
-        let n = keys.len();
-        let dst_shard = dst.as_ref().map(|d| self.shard_of(d));
+        let db = self.db;
+        let groups = self.groups(&keys);
+        if let Some(shard) = groups.single() {
+            let (weights, aggregate) = zset_params(op, weights, aggregate);
+            return self.call(shard, move |s| zset_op_local(s, db, op, &keys, weights.as_deref(), aggregate));
+        }
+        self.atomic(groups.shards(), move |txn| async move { txn.zset_op(db, op, &keys, weights, aggregate).await })
+    }
+
+    fn zset_algebra_store(
+        &self,
+        op: SetOp,
+        dst: &[u8],
+        keys: Vec<Bytes>,
+        weights: Option<Vec<f64>>,
+        aggregate: Aggregate,
+    ) -> Pending<usize> {
+        let db = self.db;
+        let dst = Bytes::copy_from_slice(dst);
+        let mut all = keys.clone();
+        all.push(dst.clone());
+        let groups = self.groups(&all);
+        if let Some(shard) = groups.single() {
+            let (weights, aggregate) = zset_params(op, weights, aggregate);
+            return self
+                .call(shard, move |s| zset_op_store_local(s, db, op, &dst, &keys, weights.as_deref(), aggregate));
+        }
         self.atomic(groups.shards(), move |txn| async move {
-            let operands = gather(&txn, &src_groups, n, move |s, k| s.zset_operand(db, k)).await?;
-            // As Redis: WEIGHTS are checked after the keys are looked up.
-            if weights.as_ref().is_some_and(|w| w.len() != n) {
-                return Err(Error::Syntax);
-            }
-            let weight = |i: usize| weights.as_ref().and_then(|w| w.get(i).copied()).unwrap_or(1.0);
-            let inputs: Vec<_> =
-                operands.iter().enumerate().map(|(i, o)| (o.as_ref().map(ZSetOperand::as_input), weight(i))).collect();
-            let result = ZSet::combine(&inputs, op, aggregate);
-            match (dst, dst_shard) {
-                (Some(d), Some(shard)) => {
-                    Ok(ZSetAlgebra::Stored(txn.run(shard, move |s| s.zstore(db, &d, result)).await??))
-                }
-                _ => Ok(ZSetAlgebra::Result(result)),
-            }
-        })
-    }
-
-    fn zset_result(p: Pending<ZSetAlgebra>) -> Pending<ZSet> {
-        Pending::from_future(async move {
-            match p.await? {
-                ZSetAlgebra::Result(z) => Ok(z),
-                ZSetAlgebra::Stored(_) => Ok(ZSet::new()),
-            }
-        })
-    }
-
-    fn zset_stored(p: Pending<ZSetAlgebra>) -> Pending<usize> {
-        Pending::from_future(async move {
-            match p.await? {
-                ZSetAlgebra::Stored(n) => Ok(n),
-                ZSetAlgebra::Result(z) => Ok(z.len()),
-            }
+            txn.zset_op_store(db, op, dst, &keys, weights, aggregate).await
         })
     }
 
     /// ZUNION across any shards (`weights` one per key).
     pub fn zunion(&self, keys: &[&[u8]], weights: Option<Vec<f64>>, aggregate: Aggregate) -> Pending<ZSet> {
-        Self::zset_result(self.zset_algebra(SetOp::Union, None, owned(keys), weights, aggregate))
+        self.zset_algebra(SetOp::Union, owned(keys), weights, aggregate)
     }
 
     /// ZINTER across any shards.
     pub fn zinter(&self, keys: &[&[u8]], weights: Option<Vec<f64>>, aggregate: Aggregate) -> Pending<ZSet> {
-        Self::zset_result(self.zset_algebra(SetOp::Inter, None, owned(keys), weights, aggregate))
+        self.zset_algebra(SetOp::Inter, owned(keys), weights, aggregate)
     }
 
     /// ZDIFF across any shards.
     pub fn zdiff(&self, keys: &[&[u8]]) -> Pending<ZSet> {
-        Self::zset_result(self.zset_algebra(SetOp::Diff, None, owned(keys), None, Aggregate::Sum))
+        self.zset_algebra(SetOp::Diff, owned(keys), None, Aggregate::Sum)
     }
 
     /// ZUNIONSTORE across any shards, atomically; returns the stored size.
@@ -602,8 +1029,7 @@ impl Handle {
         weights: Option<Vec<f64>>,
         aggregate: Aggregate,
     ) -> Pending<usize> {
-        let dst = Some(Bytes::copy_from_slice(dst));
-        Self::zset_stored(self.zset_algebra(SetOp::Union, dst, owned(keys), weights, aggregate))
+        self.zset_algebra_store(SetOp::Union, dst, owned(keys), weights, aggregate)
     }
 
     /// ZINTERSTORE across any shards, atomically.
@@ -614,18 +1040,11 @@ impl Handle {
         weights: Option<Vec<f64>>,
         aggregate: Aggregate,
     ) -> Pending<usize> {
-        let dst = Some(Bytes::copy_from_slice(dst));
-        Self::zset_stored(self.zset_algebra(SetOp::Inter, dst, owned(keys), weights, aggregate))
+        self.zset_algebra_store(SetOp::Inter, dst, owned(keys), weights, aggregate)
     }
 
     /// ZDIFFSTORE across any shards, atomically.
     pub fn zdiffstore(&self, dst: &[u8], keys: &[&[u8]]) -> Pending<usize> {
-        let dst = Some(Bytes::copy_from_slice(dst));
-        Self::zset_stored(self.zset_algebra(SetOp::Diff, dst, owned(keys), None, Aggregate::Sum))
+        self.zset_algebra_store(SetOp::Diff, dst, owned(keys), None, Aggregate::Sum)
     }
-}
-
-enum ZSetAlgebra {
-    Result(ZSet),
-    Stored(usize),
 }

@@ -197,3 +197,53 @@ fn a_panicking_job_does_not_stop_the_shard() {
     assert!(r.is_err());
     assert_eq!(h.call(0, |s| Ok(s.id())).wait().unwrap(), 0);
 }
+
+/// Work sent through a context joined to a transaction runs inside it, on
+/// the shards it holds, while everyone else still waits for the end.
+#[test]
+fn a_joined_context_works_inside_its_transaction() {
+    let engine = Engine::builder().shards(2).build().unwrap();
+    let h = engine.handle();
+    let r = engine
+        .spawn_on(0, |ctx| async move {
+            let txn = ctx.lock([0, 1]).await?;
+            let joined = txn.joined_ctx();
+            // A plain call to shard 1 is deferred until the release ...
+            let h2 = ctx.handle();
+            let outside = std::thread::spawn(move || h2.call(1, |s| Ok(read(s, b"k"))).wait());
+            // ... while the joined context reaches both held shards now.
+            joined.call(1, |s| put(s, b"k", b"in-txn")).await?;
+            let local = joined.with(|s| s.id()).await;
+            let tried = joined.try_with(|s| s.id());
+            // Nested locks of held shards run inside; others are refused.
+            let nested = joined.lock([1]).await?;
+            let seen = nested.run(1, |s| read(s, b"k")).await?;
+            nested.release().await;
+            let still = joined.call(1, |s| s.id()).await?;
+            txn.release().await;
+            // Released: the joined context is a plain one again.
+            let after = joined.call(1, |s| read(s, b"k")).await?;
+            Ok((local, tried, seen, still, after, outside))
+        })
+        .wait()
+        .unwrap();
+    let (local, tried, seen, still, after, outside) = r;
+    assert_eq!((local, tried, still), (0, Some(0), 1));
+    assert_eq!(seen, Some(Bytes::from_static(b"in-txn")));
+    assert_eq!(after, Some(Bytes::from_static(b"in-txn")));
+    // The outside reader, sent while the shards were held, ran after the
+    // transaction.
+    assert_eq!(outside.join().unwrap().unwrap(), Some(Bytes::from_static(b"in-txn")));
+
+    let refused: crate::Result<()> = h
+        .spawn_on(0, |ctx| async move {
+            let txn = ctx.lock([0]).await?;
+            let joined = txn.joined_ctx();
+            let r = joined.lock([0, 1]).await.map(drop);
+            txn.release().await;
+            r
+        })
+        .wait();
+    assert_eq!(refused, Err(crate::Error::NotLocked));
+    assert_eq!(h.call(1, |s| Ok(s.id())).wait().unwrap(), 1);
+}

@@ -308,15 +308,22 @@ impl Shard {
     /// empty collection means "no key": an existing key is deleted.
     pub fn restore(&mut self, db: u8, key: &[u8], value: Value, expire: Option<u64>, replace: bool) -> Result<bool> {
         self.make_room()?;
+        Ok(self.place(db, key, value, expire, replace))
+    }
+
+    /// [`restore`](Self::restore) without the memory check, for moves between
+    /// shards that free on one what they add on the other (RENAME and
+    /// RENAMENX never fail for memory in Redis).
+    pub(crate) fn place(&mut self, db: u8, key: &[u8], value: Value, expire: Option<u64>, replace: bool) -> bool {
         let slot = self.lookup(db, key);
         if slot.is_some() && !replace {
-            return Ok(false);
+            return false;
         }
         if value.is_empty_collection() {
             if let Some(s) = slot {
                 self.delete_slot(s);
             }
-            return Ok(true);
+            return true;
         }
         match slot {
             Some(s) => self.replace_value(s, value, expire),
@@ -324,7 +331,7 @@ impl Shard {
                 self.insert_value(db, key, value, expire);
             }
         }
-        Ok(true)
+        true
     }
 
     /// True when any of `keys` exists (no stats), e.g. for a multi-shard

@@ -389,6 +389,23 @@ impl Shard {
         }
     }
 
+    /// Second half of an SMOVE between shards: adds `member` to the set at
+    /// `key` (creating it) without the memory check, as SMOVE never fails
+    /// for memory in Redis. True when the member is new.
+    pub(crate) fn sinsert(&mut self, db: u8, key: &[u8], member: Bytes) -> Result<bool> {
+        match self.lookup_write_kind(db, key, Kind::Set)? {
+            Some(slot) => Ok(self.modify(slot, |v| {
+                let Value::Set(s) = v else { return (false, false) };
+                let added = s.insert(member);
+                (added, added)
+            })),
+            None => {
+                self.insert_value(db, key, Value::Set(Set::from_members([member])), None);
+                Ok(true)
+            }
+        }
+    }
+
     /// SREM: removes `members`, returning how many were present. An emptied
     /// set is deleted.
     pub fn srem<M: AsRef<[u8]>>(&mut self, db: u8, key: &[u8], members: &[M]) -> Result<usize> {

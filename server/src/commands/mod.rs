@@ -11,11 +11,20 @@ use crate::resp::ReplyBuf;
 
 pub mod cluster;
 pub mod connection;
+pub mod pubsub;
 pub mod server;
 pub mod string;
+pub mod transaction;
 
 /// Every family's commands.
-const FAMILIES: &[&[&Command]] = &[connection::COMMANDS, string::COMMANDS, server::COMMANDS, cluster::COMMANDS];
+const FAMILIES: &[&[&Command]] = &[
+    connection::COMMANDS,
+    string::COMMANDS,
+    pubsub::COMMANDS,
+    transaction::COMMANDS,
+    server::COMMANDS,
+    cluster::COMMANDS,
+];
 
 /// Container commands and their subcommands (each a full [`Command`]
 /// named `container|sub`), for dispatch and for COMMAND INFO/DOCS/LIST.
@@ -104,7 +113,8 @@ pub fn reply_help(out: &mut ReplyBuf, container: &[u8], lines: &[&str]) {
 /// Releases what a closing connection holds elsewhere (subscriptions,
 /// watches, blocked waits).
 pub async fn on_disconnect(conn: &mut Conn) {
-    let _ = conn;
+    crate::pubsub::on_disconnect(conn);
+    transaction::on_disconnect(conn).await;
 }
 
 #[cfg(test)]

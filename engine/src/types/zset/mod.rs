@@ -296,7 +296,8 @@ fn add_all(z: &mut ZSet, opts: &ZAddOptions, pairs: &[(f64, Bytes)]) -> Result<A
     Ok(t)
 }
 
-fn at_least_one_key(op: SetOp, store: bool) -> Error {
+/// Redis's error for a ZUNION/ZINTER/ZDIFF(STORE) without input keys.
+pub(crate) fn at_least_one_key(op: SetOp, store: bool) -> Error {
     Error::OutOfRange(match (op, store) {
         (SetOp::Union, false) => "at least 1 input key is needed for 'zunion' command",
         (SetOp::Union, true) => "at least 1 input key is needed for 'zunionstore' command",

@@ -337,7 +337,7 @@ fn info(conn: &mut Conn, args: &[Bytes]) -> CmdResult {
     for name in &args[2..] {
         match find(name) {
             Some(c) => write_info(&mut conn.out, c),
-            None => conn.out.null_array(),
+            None => conn.out.null(),
         }
     }
     Ok(())

@@ -1,0 +1,103 @@
+use std::collections::HashSet;
+
+use bytes::Bytes;
+use futures_util::future::join_all;
+
+use crate::cmd::{eq_ic, flags, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run};
+use crate::conn::Conn;
+use crate::pubsub;
+
+/// `PUBSUB CHANNELS [pattern] | NUMSUB [channel ...] | NUMPAT | HELP`.
+pub const PUBSUB: Command = Command {
+    name: "pubsub",
+    arity: -2,
+    flags: flags::PUBSUB | flags::LOADING | flags::STALE,
+    keys: KeySpec::None,
+    run: Run::Async(run),
+    group: "pubsub",
+    summary: "A container for Pub/Sub commands.",
+    since: "2.8.0",
+};
+
+const HELP: &[&str] = &[
+    "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "CHANNELS [<pattern>]",
+    "    Return the currently active channels matching a <pattern> (default: '*').",
+    "NUMPAT",
+    "    Return number of subscriptions to patterns.",
+    "NUMSUB [<channel> ...]",
+    "    Return the number of subscribers for the specified channels, excluding",
+    "    pattern subscriptions(default: no channels).",
+    "HELP",
+    "    Prints this help.",
+];
+
+fn run(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
+    Box::pin(pubsub_cmd(conn, args))
+}
+
+/// Runs `f` on every core (this one without a hop) and collects the results.
+async fn on_every_core<R: Send + 'static>(
+    conn: &Conn,
+    f: impl Fn() -> R + Send + Clone + 'static,
+) -> Result<Vec<R>, ReplyError> {
+    let local = conn.ctx.id();
+    let remote = join_all((0..conn.ctx.shards()).filter(|&s| s != local).map(|s| {
+        let f = f.clone();
+        conn.ctx.call(s, move |_| f())
+    }));
+    let mut all = vec![f()];
+    for r in remote.await {
+        all.push(r?);
+    }
+    Ok(all)
+}
+
+async fn pubsub_cmd(conn: &mut Conn, args: Vec<Bytes>) -> CmdResult {
+    let sub = &args[1];
+    if eq_ic(sub, "channels") {
+        if args.len() > 3 {
+            return Err(subcommand_error(sub));
+        }
+        let pattern: Option<Bytes> = args.get(2).map(|p| Bytes::copy_from_slice(p));
+        let per_core = on_every_core(conn, move || pubsub::channels(pattern.as_deref())).await?;
+        let all: HashSet<Bytes> = per_core.into_iter().flatten().collect();
+        conn.out.array(all.len());
+        for c in &all {
+            conn.out.bulk(c);
+        }
+    } else if eq_ic(sub, "numsub") {
+        let channels: Vec<Bytes> = args[2..].iter().map(|c| Bytes::copy_from_slice(c)).collect();
+        let asked = channels.clone();
+        let per_core = on_every_core(conn, move || pubsub::numsub(&asked)).await?;
+        conn.out.array(2 * channels.len());
+        for (i, c) in channels.iter().enumerate() {
+            conn.out.bulk(c);
+            conn.out.int(per_core.iter().map(|counts| counts[i]).sum::<usize>() as i64);
+        }
+    } else if eq_ic(sub, "numpat") {
+        if args.len() != 2 {
+            return Err(ReplyError::arity("pubsub|numpat"));
+        }
+        let per_core = on_every_core(conn, pubsub::patterns).await?;
+        let all: HashSet<Bytes> = per_core.into_iter().flatten().collect();
+        conn.out.int(all.len() as i64);
+    } else if eq_ic(sub, "help") {
+        if args.len() != 2 {
+            return Err(ReplyError::arity("pubsub|help"));
+        }
+        conn.out.array(HELP.len());
+        for line in HELP {
+            conn.out.simple(line);
+        }
+    } else {
+        let name = String::from_utf8_lossy(&sub[..sub.len().min(128)]);
+        return Err(ReplyError::owned(format!("ERR unknown subcommand '{name}'. Try PUBSUB HELP.")));
+    }
+    Ok(())
+}
+
+fn subcommand_error(sub: &[u8]) -> ReplyError {
+    let name = String::from_utf8_lossy(sub);
+    ReplyError::owned(format!("ERR unknown subcommand or wrong number of arguments for '{name}'. Try PUBSUB HELP."))
+}
