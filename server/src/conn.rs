@@ -169,6 +169,11 @@ pub struct Conn {
     batches: Vec<Batch>,
     holes: Vec<Hole>,
     eof: bool,
+    /// When the command being dispatched may have started, for the slow
+    /// log: set when a pass over the read buffer begins and after each
+    /// command that ran here, so each command costs one clock read. `None`
+    /// while the slow log is off.
+    mark: Option<Instant>,
 }
 
 /// Runs a shard command, turning its error into an error reply (dropping
@@ -214,6 +219,7 @@ impl Conn {
             batches: Vec::new(),
             holes: Vec::new(),
             eof: false,
+            mark: None,
             server,
         }
     }
@@ -271,6 +277,7 @@ impl Conn {
 
     /// Decodes and dispatches every complete request in the read buffer.
     async fn process_buffer(&mut self, args: &mut Vec<Bytes>) {
+        self.mark = self.server.slowlog.enabled().then(Instant::now);
         loop {
             if self.closing {
                 return;
@@ -282,8 +289,11 @@ impl Conn {
                         continue;
                     }
                     self.dispatch(args).await;
-                    if self.out.len() > OUT_FLUSH && self.holes.is_empty() && !self.write_out().await {
-                        self.closing = true;
+                    if self.out.len() > OUT_FLUSH && self.holes.is_empty() {
+                        if !self.write_out().await {
+                            self.closing = true;
+                        }
+                        self.mark = self.mark.map(|_| Instant::now());
                     }
                 }
                 Err(DecodeError::Incomplete { hint }) => {
@@ -349,7 +359,7 @@ impl Conn {
             return;
         }
         self.client.last_cmd.set(cmd.name);
-        let start = self.server.slowlog.enabled().then(Instant::now);
+        let start = self.mark;
         match cmd.run {
             Run::Shard(f) => self.run_keyed(cmd, f, None, args).await,
             Run::Keyed { shard, spanning } => self.run_keyed(cmd, shard, Some(spanning), args).await,
@@ -369,21 +379,27 @@ impl Conn {
                 }
                 if let Some(args) = logged {
                     self.log_if_slow(start, &args);
+                } else if self.mark.is_some() {
+                    // Whatever it waited for is not the next command's time.
+                    self.mark = Some(Instant::now());
                 }
                 return;
             }
         }
         // A command sent to another shard left `args` empty: that shard
-        // timed it (see `finish_pipeline`).
+        // times it (see `finish_pipeline`).
         if let Some(start) = start.filter(|_| !args.is_empty()) {
             self.log_if_slow(start, args);
         }
     }
 
-    /// Adds the command to the slow log if it ran for long enough.
+    /// Adds the command that started at `start` to the slow log if it ran
+    /// for long enough; the time it ended marks the next command's start.
     #[inline]
-    fn log_if_slow(&self, start: Instant, args: &[Bytes]) {
-        let micros = start.elapsed().as_micros() as u64;
+    fn log_if_slow(&mut self, start: Instant, args: &[Bytes]) {
+        let now = Instant::now();
+        self.mark = Some(now);
+        let micros = now.saturating_duration_since(start).as_micros() as u64;
         if self.server.slowlog.is_slow(micros) {
             self.log_slow(args, micros);
         }
@@ -482,14 +498,18 @@ impl Conn {
                 local::with(|l| l.counters.hops_in.set(l.counters.hops_in.get() + cmds.len() as u64));
                 let mut out = ReplyBuf::new(resp3);
                 let mut ends = Vec::with_capacity(cmds.len());
-                // Commands slow enough for the slow log, timed here where they run.
+                // Commands slow enough for the slow log, timed here where
+                // they run: one clock read per command, each command's end
+                // being the next one's start.
                 let mut slow = Vec::new();
+                let mut mark = (slower_than >= 0).then(Instant::now);
                 for (f, db, args) in cmds {
-                    let start = (slower_than >= 0).then(Instant::now);
                     exec_shard(f, s, db, &args, &mut out);
                     ends.push(out.len());
-                    if let Some(start) = start {
-                        let micros = start.elapsed().as_micros() as u64;
+                    if let Some(start) = mark {
+                        let now = Instant::now();
+                        mark = Some(now);
+                        let micros = now.saturating_duration_since(start).as_micros() as u64;
                         if micros >= slower_than as u64 {
                             slow.push((micros, args));
                         }
@@ -649,12 +669,43 @@ impl Conn {
         value
     }
 
+    /// Closes gracefully at shutdown. Shutdown stops reading (the socket's
+    /// read side is shut, so a read returns end-of-file as soon as nothing is
+    /// queued), but the client may still be sending. Closing a socket with
+    /// unread input makes the kernel reset the connection, and a reset
+    /// destroys replies the client has not read yet. So: half-close after
+    /// the last reply (the client reads every reply, then end-of-file), and
+    /// discard input until none has come for 100 ms (at most 2 s).
+    async fn linger(&mut self) {
+        let _ = nix::sys::socket::shutdown(self.client.fd, nix::sys::socket::Shutdown::Write);
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let mut quiet = 0;
+        while quiet < 10 && Instant::now() < deadline {
+            self.rbuf.clear();
+            let slice = self.prepare_read();
+            let (res, slice) = self.stream.read(slice).await;
+            self.rbuf = slice.into_inner();
+            match res {
+                Ok(0) => {
+                    quiet += 1;
+                    monoio::time::sleep(Duration::from_millis(10)).await;
+                }
+                Ok(_) => quiet = 0,
+                Err(_) => break,
+            }
+        }
+        self.rbuf.clear();
+    }
+
     /// Whether unprocessed request bytes are buffered.
     pub fn has_buffered_input(&self) -> bool {
         !self.rbuf.is_empty()
     }
 
     async fn cleanup(&mut self) {
+        if local::is_shutting_down() && !self.client.killed.get() {
+            self.linger().await;
+        }
         crate::commands::on_disconnect(self).await;
         local::unregister(self.client.id);
         self.server.clients.fetch_sub(1, Ordering::AcqRel);
