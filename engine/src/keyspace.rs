@@ -82,8 +82,15 @@ pub(crate) struct Keyspace {
     free: Vec<u32>,
     hasher: ahash::RandomState,
     pub(crate) expires: BTreeSet<(u64, u32)>,
+    /// Counters by physical database.
     db_keys: Vec<usize>,
     db_expires: Vec<usize>,
+    /// Logical database (what clients select) → physical database (what
+    /// items and hashes carry). SWAPDB swaps two entries, so it costs O(1)
+    /// however many keys the databases hold.
+    phys: Vec<u8>,
+    /// Physical → logical, the inverse of `phys`.
+    logical: Vec<u8>,
 }
 
 impl Keyspace {
@@ -101,9 +108,34 @@ impl Keyspace {
             expires: BTreeSet::new(),
             db_keys: vec![0; databases],
             db_expires: vec![0; databases],
+            phys: (0..databases).map(|d| d as u8).collect(),
+            logical: (0..databases).map(|d| d as u8).collect(),
         }
     }
 
+    /// The physical database holding logical database `db`.
+    #[inline]
+    pub(crate) fn phys(&self, db: u8) -> u8 {
+        self.phys.get(db as usize).copied().unwrap_or(db)
+    }
+
+    /// The logical database of an item's (physical) `db`.
+    #[inline]
+    pub(crate) fn logical(&self, db: u8) -> u8 {
+        self.logical.get(db as usize).copied().unwrap_or(db)
+    }
+
+    /// Swaps the contents of logical databases `a` and `b`.
+    pub(crate) fn swap_dbs(&mut self, a: u8, b: u8) {
+        let (a, b) = (a as usize, b as usize);
+        if a < self.phys.len() && b < self.phys.len() {
+            self.phys.swap(a, b);
+            self.logical[self.phys[a] as usize] = a as u8;
+            self.logical[self.phys[b] as usize] = b as u8;
+        }
+    }
+
+    /// Hash of `key` in *physical* database `db` (as items carry it).
     #[inline]
     pub(crate) fn hash(&self, db: u8, key: &[u8]) -> u64 {
         self.hasher.hash_one(key).wrapping_add((db as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
@@ -114,9 +146,10 @@ impl Keyspace {
         self.db_keys.len()
     }
 
-    /// Slot of `key` in `db`, expired or not.
+    /// Slot of `key` in logical database `db`, expired or not.
     #[inline]
     pub(crate) fn find(&self, db: u8, key: &[u8]) -> Option<u32> {
+        let db = self.phys(db);
         let hash = self.hash(db, key);
         let slab = &self.slab;
         self.index.find(hash, |&s| slab.item(s).is_some_and(|it| it.db() == db && it.key() == key)).copied()
@@ -132,7 +165,8 @@ impl Keyspace {
         self.slab.cell_mut(slot).and_then(Option::as_mut)
     }
 
-    /// Inserts a new item; the caller guarantees its key is absent.
+    /// Inserts a new item (built with the physical database, see
+    /// [`phys`](Self::phys)); the caller guarantees its key is absent.
     pub(crate) fn insert(&mut self, item: Item) -> u32 {
         let db = item.db();
         let hash = self.hash(db, item.key());
@@ -198,12 +232,12 @@ impl Keyspace {
 
     /// Live keys in `db` (including expired ones not yet collected).
     pub(crate) fn db_len(&self, db: u8) -> usize {
-        self.db_keys.get(db as usize).copied().unwrap_or(0)
+        self.db_keys.get(self.phys(db) as usize).copied().unwrap_or(0)
     }
 
     /// Keys with a TTL in `db`.
     pub(crate) fn db_expires(&self, db: u8) -> usize {
-        self.db_expires.get(db as usize).copied().unwrap_or(0)
+        self.db_expires.get(self.phys(db) as usize).copied().unwrap_or(0)
     }
 
     /// Keys across all databases.
@@ -221,7 +255,7 @@ impl Keyspace {
         self.slab.len
     }
 
-    /// Removes every key of `db` (all databases when `None`), calling
+    /// Removes every key of logical `db` (all databases when `None`), calling
     /// `on_remove(slot, &item)` for each; returns how many were removed.
     pub(crate) fn drain_db(&mut self, db: Option<u8>, mut on_remove: impl FnMut(u32, &Item)) -> usize {
         let mut removed = 0;
@@ -241,6 +275,7 @@ impl Keyspace {
             }
             return removed;
         }
+        let db = db.map(|d| self.phys(d));
         for slot in 0..self.slab.len as u32 {
             if self.get(slot).is_some_and(|it| Some(it.db()) == db) {
                 if let Some(it) = self.remove(slot) {

@@ -31,6 +31,11 @@ pub enum Event<'a> {
     FlushDb,
     /// Every key of every database was removed; `key` is empty.
     FlushAll,
+    /// Databases `db` and `with` traded contents (`SWAPDB`); `key` is empty.
+    SwapDb {
+        /// The other database.
+        with: u8,
+    },
 }
 
 /// One record of the mutation stream.
@@ -63,6 +68,7 @@ impl Mutation<'_> {
                 Event::Evicted => OwnedEvent::Evicted,
                 Event::FlushDb => OwnedEvent::FlushDb,
                 Event::FlushAll => OwnedEvent::FlushAll,
+                Event::SwapDb { with } => OwnedEvent::SwapDb { with },
             },
         }
     }
@@ -88,6 +94,11 @@ pub enum OwnedEvent {
     FlushDb,
     /// See [`Event::FlushAll`].
     FlushAll,
+    /// See [`Event::SwapDb`].
+    SwapDb {
+        /// The other database.
+        with: u8,
+    },
 }
 
 /// Owned form of [`Mutation`].

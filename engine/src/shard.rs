@@ -18,6 +18,7 @@ use crate::item::{Item, NewValue, INLINE_MAX};
 use crate::keyspace::{Keyspace, KEY_OVERHEAD};
 use crate::mutation::{Event, Mutation, MutationSink};
 use crate::stats::ShardStats;
+use crate::types::StrOrigin;
 use crate::value::{Kind, Value, ValueRef};
 
 /// Default number of logical databases, as in Redis.
@@ -106,6 +107,14 @@ pub struct Shard {
     sink: Option<Box<dyn MutationSink>>,
     pub(crate) rng: SmallRng,
     stats: Counters,
+    /// Unix seconds, refreshed by the active expiry cycle (every 100 ms):
+    /// with no eviction policy, the per-key `meta` word holds the last
+    /// access in this clock, for `OBJECT IDLETIME`.
+    access_clock: u32,
+    /// Strings built the way that makes Redis report an encoding their
+    /// content alone would not give (`OBJECT ENCODING`), by slot. Usually
+    /// empty; any other write to the slot, or its removal, drops the entry.
+    str_origin: ahash::HashMap<u32, StrOrigin>,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -139,7 +148,10 @@ impl Shard {
             sink: None,
             rng: SmallRng::seed_from_u64(config.seed.wrapping_add(id as u64)),
             stats: Counters::default(),
+            access_clock: 0,
+            str_origin: ahash::HashMap::default(),
         };
+        shard.access_clock = shard.clock_secs();
         shard.set_policy(config.policy);
         shard
     }
@@ -211,6 +223,17 @@ impl Shard {
     pub fn set_policy(&mut self, kind: PolicyKind) {
         self.policy_kind = kind;
         self.policy = kind.build();
+        if self.policy.is_none() {
+            // The words of the previous policy mean nothing now: start every
+            // key's idle time afresh.
+            let now = self.clock_secs();
+            self.access_clock = now;
+            for slot in 0..self.ks.slots() as u32 {
+                if let Some(it) = self.ks.get_mut(slot) {
+                    it.set_meta(now);
+                }
+            }
+        }
         if let Some(p) = self.policy.as_mut() {
             for slot in 0..self.ks.slots() as u32 {
                 let Some(it) = self.ks.get(slot) else { continue };
@@ -268,6 +291,7 @@ impl Shard {
     pub fn active_expire(&mut self, budget: Duration) -> usize {
         let start = Instant::now();
         let now = self.now_ms();
+        self.access_clock = (now / 1000) as u32;
         let mut removed = 0;
         while let Some(&(at, slot)) = self.ks.expires.first() {
             if at >= now {
@@ -301,6 +325,19 @@ impl Shard {
         n
     }
 
+    /// `SWAPDB a b` on this shard: the two databases trade contents in
+    /// O(1). Clients keep their selected index, so they see the other
+    /// data from now on.
+    pub fn swapdb(&mut self, a: u8, b: u8) -> Result<()> {
+        self.check_db(a)?;
+        self.check_db(b)?;
+        if a != b {
+            self.ks.swap_dbs(a, b);
+            self.emit_bare(a, Event::SwapDb { with: b });
+        }
+        Ok(())
+    }
+
     fn drain(&mut self, db: Option<u8>) -> usize {
         let Shard { ks, policy, used, .. } = self;
         let mut freed = 0;
@@ -318,6 +355,10 @@ impl Shard {
             }
         }
         *used = used.saturating_sub(freed);
+        if !self.str_origin.is_empty() {
+            let ks = &self.ks;
+            self.str_origin.retain(|slot, _| ks.get(*slot).is_some());
+        }
         n
     }
 
@@ -430,13 +471,66 @@ impl Shard {
 
     #[inline]
     fn touch(&mut self, slot: u32) {
-        if let Some(p) = self.policy.as_mut() {
-            if let Some(it) = self.ks.get_mut(slot) {
-                let mut meta = it.meta();
-                p.on_access(slot, &mut meta);
-                it.set_meta(meta);
+        match self.policy.as_mut() {
+            Some(p) => {
+                if let Some(it) = self.ks.get_mut(slot) {
+                    let mut meta = it.meta();
+                    p.on_access(slot, &mut meta);
+                    it.set_meta(meta);
+                }
+            }
+            None => {
+                // Last access in coarse seconds; written at most once a
+                // second per key.
+                let now = self.access_clock;
+                if let Some(it) = self.ks.get_mut(slot) {
+                    if it.meta() != now {
+                        it.set_meta(now);
+                    }
+                }
             }
         }
+    }
+
+    /// Lookup for a read that must not count as an access for the
+    /// eviction policy or idle time (EXISTS, TYPE, TTL, as Redis's
+    /// `LOOKUP_NOTOUCH`); counts an op and a hit or miss.
+    #[inline]
+    pub(crate) fn lookup_read_notouch(&mut self, db: u8, key: &[u8]) -> Option<u32> {
+        self.stats.ops += 1;
+        let slot = self.lookup(db, key);
+        if slot.is_some() {
+            self.stats.hits += 1;
+        } else {
+            self.stats.misses += 1;
+        }
+        slot
+    }
+
+    /// Seconds since the last access to `key`, for `OBJECT IDLETIME`:
+    /// `None` when it is missing, `Some(None)` when an eviction policy is
+    /// installed (policies keep their own per-key state, not a time).
+    /// Accesses are stamped with the clock [`active_expire`](Self::active_expire)
+    /// refreshes, as the runtime does every 100 ms; a shard driven by hand
+    /// must call it too for idle times to advance.
+    pub fn idle_secs(&mut self, db: u8, key: &[u8]) -> Option<Option<u64>> {
+        let slot = self.lookup(db, key)?;
+        if self.policy.is_some() {
+            return Some(None);
+        }
+        let last = self.item(slot).meta();
+        Some(Some(u64::from(self.clock_secs().saturating_sub(last))))
+    }
+
+    /// The eviction policy's per-key word for `key` (`None` when missing),
+    /// e.g. the LFU counter in its low byte for `OBJECT FREQ`.
+    pub fn policy_meta(&mut self, db: u8, key: &[u8]) -> Option<u32> {
+        let slot = self.lookup(db, key)?;
+        Some(self.item(slot).meta())
+    }
+
+    fn clock_secs(&self) -> u32 {
+        (self.now_ms() / 1000) as u32
     }
 
     /// The item in a slot returned by a lookup. Panics on a vacant slot,
@@ -493,6 +587,7 @@ impl Shard {
     /// Stores a new key (the caller has checked it is absent) holding a
     /// string, inline when short.
     pub(crate) fn insert_str(&mut self, db: u8, key: &[u8], value: impl IntoBytes, expire: Option<u64>) -> u32 {
+        let db = self.ks.phys(db);
         let item = if value.as_ref().len() <= INLINE_MAX {
             Item::new(db, key, Kind::String, NewValue::Inline(value.as_ref()), expire, 0)
         } else {
@@ -503,6 +598,7 @@ impl Shard {
 
     /// Stores a new key (the caller has checked it is absent) holding `value`.
     pub(crate) fn insert_value(&mut self, db: u8, key: &[u8], value: Value, expire: Option<u64>) -> u32 {
+        let db = self.ks.phys(db);
         let item = match value {
             Value::Str(b) if b.len() <= INLINE_MAX => Item::new(db, key, Kind::String, NewValue::Inline(&b), expire, 0),
             v => Item::new(db, key, v.kind(), NewValue::Boxed(Box::new(v)), expire, 0),
@@ -510,8 +606,11 @@ impl Shard {
         self.insert_item(item)
     }
 
-    fn insert_item(&mut self, item: Item) -> u32 {
+    fn insert_item(&mut self, mut item: Item) -> u32 {
         self.used += item_bytes(&item);
+        if self.policy.is_none() {
+            item.set_meta(self.access_clock);
+        }
         let slot = self.ks.insert(item);
         if let Some(p) = self.policy.as_mut() {
             if let Some(it) = self.ks.get(slot) {
@@ -529,6 +628,7 @@ impl Shard {
 
     /// Replaces the value of the key in `slot` with a string.
     pub(crate) fn replace_str(&mut self, slot: u32, value: impl IntoBytes, expire: Option<u64>) {
+        self.forget_origin(slot);
         if let Some(it) = self.ks.get_mut(slot) {
             if it.expire() == expire && it.overwrite_inline(value.as_ref()) {
                 self.emit_slot(slot);
@@ -551,7 +651,28 @@ impl Shard {
     }
 
     /// Replaces the value of the key in `slot`.
+    /// Records how the string in `slot` was built (after the write).
+    pub(crate) fn set_origin(&mut self, slot: u32, origin: StrOrigin) {
+        self.str_origin.insert(slot, origin);
+    }
+
+    /// How the string at `key` was built, when that matters for its
+    /// reported encoding (see [`StrOrigin`]); `None` otherwise or when
+    /// missing. Leaves stats alone.
+    pub fn str_origin(&mut self, db: u8, key: &[u8]) -> Option<StrOrigin> {
+        let slot = self.lookup(db, key)?;
+        self.str_origin.get(&slot).copied()
+    }
+
+    #[inline]
+    fn forget_origin(&mut self, slot: u32) {
+        if !self.str_origin.is_empty() {
+            self.str_origin.remove(&slot);
+        }
+    }
+
     pub(crate) fn replace_value(&mut self, slot: u32, value: Value, expire: Option<u64>) {
+        self.forget_origin(slot);
         if let Value::Str(b) = value {
             return self.replace_str(slot, b, expire);
         }
@@ -622,6 +743,7 @@ impl Shard {
     }
 
     fn remove_slot(&mut self, slot: u32, event: Event<'_>) {
+        self.forget_origin(slot);
         let Some(item) = self.ks.remove(slot) else { return };
         self.used = self.used.saturating_sub(item_bytes(&item));
         if let Some(p) = self.policy.as_mut() {
@@ -632,7 +754,8 @@ impl Shard {
         }
         self.seq += 1;
         if let Some(sink) = self.sink.as_mut() {
-            sink.record(&Mutation { shard: self.id, seq: self.seq, db: item.db(), key: item.key(), event });
+            let db = self.ks.logical(item.db());
+            sink.record(&Mutation { shard: self.id, seq: self.seq, db, key: item.key(), event });
         }
     }
 
@@ -643,7 +766,8 @@ impl Shard {
         if let Some(sink) = self.sink.as_mut() {
             if let Some(it) = self.ks.get(slot) {
                 let event = Event::Write { value: it.value(), expire_at: it.expire() };
-                sink.record(&Mutation { shard: self.id, seq: self.seq, db: it.db(), key: it.key(), event });
+                let db = self.ks.logical(it.db());
+                sink.record(&Mutation { shard: self.id, seq: self.seq, db, key: it.key(), event });
             }
         }
     }
@@ -660,6 +784,7 @@ impl Shard {
     /// (0 when the scan is complete). Expired keys are skipped.
     pub(crate) fn scan_slots(&mut self, db: u8, cursor: u64, count: usize, mut f: impl FnMut(&Shard, u32)) -> u64 {
         let now = self.now_ms();
+        let db = self.ks.phys(db);
         let mut pos = cursor as usize;
         let end = self.ks.slots();
         let mut seen = 0;
@@ -684,6 +809,7 @@ impl Shard {
         if self.ks.db_len(db) == 0 {
             return None;
         }
+        let db = self.ks.phys(db);
         let now = self.now_ms();
         let view = KeyspaceView { ks: &self.ks };
         for _ in 0..128 {

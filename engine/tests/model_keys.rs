@@ -64,6 +64,8 @@ enum Op {
     RandomKey(u8),
     Keys(u8, usize),
     Scan(u8, usize, Option<usize>, Option<Kind>),
+    SwapDb(u8, u8),
+    MoveToDb(u8, usize, u8),
     Advance(u64),
 }
 
@@ -147,6 +149,8 @@ fn op() -> impl Strategy<Value = Op> {
             proptest::option::of(prop::sample::select(vec![Kind::String, Kind::List])),
         )
             .prop_map(|(d, c, p, t)| Op::Scan(d, c, p, t)),
+        1 => (db(), db()).prop_map(|(a, b)| Op::SwapDb(a, b)),
+        2 => (db(), k.clone(), db()).prop_map(|(d, k, d2)| Op::MoveToDb(d, k, d2)),
         4 => prop_oneof![Just(0u64), Just(1), 0..3000u64].prop_map(Op::Advance),
     ]
 }
@@ -323,6 +327,31 @@ impl Model {
             }
             Op::Scan(d, _, None, None | Some(Kind::String)) => Reply::Keys(self.live_keys(*d)),
             Op::Scan(..) => Reply::Keys(vec![]),
+            Op::SwapDb(a, b) => {
+                let swap = |db: u8| {
+                    if db == *a {
+                        *b
+                    } else if db == *b {
+                        *a
+                    } else {
+                        db
+                    }
+                };
+                self.map = std::mem::take(&mut self.map).into_iter().map(|((db, k), e)| ((swap(db), k), e)).collect();
+                Reply::Ok
+            }
+            Op::MoveToDb(d, k, d2) => {
+                if d == d2 {
+                    return Reply::Err("ERR source and destination objects are the same".into());
+                }
+                let Some(entry) = self.live(&key(*d, *k)) else { return Reply::Bool(false) };
+                if self.live(&key(*d2, *k)).is_some() {
+                    return Reply::Bool(false);
+                }
+                self.map.remove(&key(*d, *k));
+                self.map.insert(key(*d2, *k), entry);
+                Reply::Bool(true)
+            }
             Op::Advance(ms) => {
                 self.now += ms;
                 Reply::Ok
@@ -401,6 +430,8 @@ fn apply(s: &mut Shard, clock: &Clock, model_keys: &[Vec<u8>], op: &Op) -> Reply
             assert_eq!(out.len(), n, "a scan without concurrent changes returned a key twice");
             Reply::Keys(out)
         }
+        Op::SwapDb(a, b) => s.swapdb(*a, *b).map_or_else(err, |()| Reply::Ok),
+        Op::MoveToDb(d, k, d2) => s.move_to_db(*d, KEYS[*k], *d2).map_or_else(err, Reply::Bool),
         Op::Advance(ms) => {
             clock.advance(*ms);
             Reply::Ok
@@ -427,6 +458,18 @@ fn replay(log: &[OwnedMutation]) -> BTreeMap<Key, Entry> {
             }
             OwnedEvent::FlushDb => map.retain(|(db, _), _| *db != m.db),
             OwnedEvent::FlushAll => map.clear(),
+            OwnedEvent::SwapDb { with } => {
+                let swap = |db: u8| {
+                    if db == m.db {
+                        *with
+                    } else if db == *with {
+                        m.db
+                    } else {
+                        db
+                    }
+                };
+                map = std::mem::take(&mut map).into_iter().map(|((db, k), e)| ((swap(db), k), e)).collect();
+            }
         }
     }
     map

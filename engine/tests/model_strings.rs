@@ -431,6 +431,7 @@ fn replay(log: &[OwnedMutation]) -> BTreeMap<Vec<u8>, (Vec<u8>, Option<u64>)> {
                 map.remove(&m.key[..]);
             }
             OwnedEvent::FlushDb | OwnedEvent::FlushAll => map.clear(),
+            OwnedEvent::SwapDb { .. } => panic!("no SWAPDB in the string model"),
         }
     }
     map

@@ -1,11 +1,782 @@
-//! Blocking list pops: clients waiting on keys, served when a write makes
-//! one of them non-empty.
+//! Blocking list pops: BLPOP, BRPOP, BLMPOP, BLMOVE and BRPOPLPUSH.
+//!
+//! # Design
+//!
+//! A client blocks on keys that may live on several shards, while the pushes
+//! that wake it may come from any connection on any core. Each shard keeps,
+//! in a thread-local of its own core, a FIFO queue of [`Waiter`]s per
+//! `(db, key)`; the shard's `keyevents` registry counts them so that a write
+//! to such a key is reported as *ready*.
+//!
+//! 1. **Try, or register, atomically.** The blocking command first does what
+//!    its non-blocking form does (pop from the first non-empty key in order,
+//!    or move). If every key is empty, it registers a waiter on the owner
+//!    shard of every key *in the same atomic step*: one closure on the
+//!    owning shard when all keys live there, else under a transaction
+//!    holding every involved shard ([`coreshard_engine::Txn`]). No push can
+//!    slip between "empty" and "registered", so no wake-up is lost.
+//! 2. **One claim per waiter.** All registrations of one blocked client share
+//!    a [`Claim`]: an `AtomicBool` and the `oneshot` sender of the result.
+//!    Whoever flips the flag from false to true owns the client: a shard
+//!    serving it, or the client itself giving up (timeout, disconnect).
+//!    Registrations whose claim is taken are stale and skipped.
+//! 3. **Serving.** After a command ran on a shard, the connection code calls
+//!    [`serve_ready`] when `keyevents::has_ready()`. For every ready key with
+//!    waiters and a non-empty list it claims the first waiter it can, pops
+//!    for it (several elements for BLMPOP's COUNT) and sends the elements;
+//!    for BLMOVE/BRPOPLPUSH with the destination on the same shard it runs
+//!    the whole move there. Serving may write other ready keys (a move's
+//!    destination), so it loops until none remain. Writes that do not come
+//!    from a command on this shard (a cross-shard transaction, a give-back)
+//!    are served by a task this module schedules from the mutation stream
+//!    ([`schedule_serve`]), which runs once any transaction holding the
+//!    shard has released it.
+//! 4. **Moves across shards stay atomic.** When a BLMOVE's destination lives
+//!    on another shard, the source shard does not pop: it claims the waiter
+//!    and sends it a wake-up, keeping one element of the list reserved for
+//!    it in that serving round. The woken client runs the move as an ordinary
+//!    cross-shard LMOVE transaction (both shards held, type checks before
+//!    the pop), so no client ever sees the element in neither list. If
+//!    another client took the element in between, the woken client registers
+//!    again at the *front* of the queue with its remaining timeout.
+//! 5. **Waiting.** The client awaits its receiver through `Conn::wait_for`,
+//!    which keeps reading the socket so a disconnect is noticed, raced
+//!    against the timeout (`monoio::time::sleep`; timeout 0 waits forever).
+//!    On timeout or disconnect it tries to claim itself; if a shard already
+//!    claimed it, the result is on its way and is awaited: on timeout it is
+//!    delivered as a normal reply; on disconnect popped elements are pushed
+//!    back to the end of the list they came from (and a BLMOVE wake-up is
+//!    passed on to the next waiter), so nothing is lost. Finally the client
+//!    removes its registrations from every shard (`keyevents::unblock` for
+//!    each). `ClientEntry::blocked` is set while it waits. CLIENT UNBLOCK
+//!    reaches a waiting client through [`unblock_client`] on its core and
+//!    ends the wait the same way as a timeout.
+//!
+//! Inside MULTI the blocking commands run their non-blocking (`Keyed`)
+//! forms: an empty result at once, as Redis does.
 
-use coreshard_engine::Shard;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::future::{poll_fn, Future};
+use std::pin::{pin, Pin};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Poll, Waker};
+use std::time::{Duration, Instant};
 
-/// Serves clients blocked on keys written by the command that just ran on
-/// this shard.
+use bytes::Bytes;
+use coreshard_engine::types::ListSide;
+use coreshard_engine::{Router, Shard, ShardCtx};
+use futures_util::future::join_all;
+
+use crate::cmd::{AsyncFn, CmdResult, Command, ReplyError};
+use crate::commands::list::{group_by_shard, move_spanning, mpop_local, mpop_reply, mpop_spanning};
+use crate::conn::Conn;
+use crate::keyevents;
+
+/// What a blocked client wants done when a key gets elements.
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// BLPOP/BRPOP/BLMPOP: pop up to `count` elements from `side`.
+    Pop {
+        /// Which end.
+        side: ListSide,
+        /// How many at most (1 for BLPOP/BRPOP).
+        count: i64,
+    },
+    /// BLMOVE/BRPOPLPUSH: pop from `from`, push at `to` of `dst`.
+    Move {
+        /// Destination key (an owned copy).
+        dst: Bytes,
+        /// Source end.
+        from: ListSide,
+        /// Destination end.
+        to: ListSide,
+        /// Whether `dst` lives on the source key's shard.
+        local: bool,
+    },
+}
+
+/// How the result is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `[key, element]` (BLPOP, BRPOP).
+    KeyValue,
+    /// `[key, [element ...]]` (BLMPOP).
+    KeyValues,
+    /// `element` (BLMOVE, BRPOPLPUSH).
+    Value,
+}
+
+/// A blocking command, parsed.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The client's database.
+    pub db: u8,
+    /// Keys in the order Redis scans them (owned copies; one for moves).
+    pub keys: Vec<Bytes>,
+    /// What to do.
+    pub op: Op,
+    /// Reply encoding.
+    pub shape: Shape,
+    /// `None` blocks forever.
+    pub timeout: Option<Duration>,
+}
+
+/// What a serving shard sends to a blocked client.
+#[derive(Debug)]
+pub enum Delivery {
+    /// Elements popped from `key` at `side`, in pop order.
+    Popped {
+        /// The key.
+        key: Bytes,
+        /// The end they came from.
+        side: ListSide,
+        /// The elements.
+        values: Vec<Bytes>,
+    },
+    /// The element a same-shard move moved.
+    Moved(Bytes),
+    /// A cross-shard move's source has an element: run the move now.
+    Wake,
+    /// Serving failed (a move's destination holds another type).
+    Error(ReplyError),
+}
+
+/// Shared by every registration of one blocked client: whoever claims it
+/// first (a serving shard, or the client giving up) owns the outcome.
+pub struct Claim {
+    claimed: AtomicBool,
+    tx: Mutex<Option<oneshot::Sender<Delivery>>>,
+}
+
+impl Claim {
+    fn new(tx: oneshot::Sender<Delivery>) -> Claim {
+        Claim { claimed: AtomicBool::new(false), tx: Mutex::new(Some(tx)) }
+    }
+
+    /// Takes the claim; false when someone else has it.
+    fn take(&self) -> bool {
+        self.claimed.compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire).is_ok()
+    }
+
+    fn is_taken(&self) -> bool {
+        self.claimed.load(Ordering::Acquire)
+    }
+
+    /// The result sender, for the holder of the claim.
+    fn sender(&self) -> Option<oneshot::Sender<Delivery>> {
+        match self.tx.lock() {
+            Ok(mut g) => g.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        }
+    }
+}
+
+/// One registration of a blocked client on one key.
+#[derive(Clone)]
+struct Waiter {
+    id: u64,
+    claim: Arc<Claim>,
+    op: Arc<Op>,
+}
+
+#[derive(Default)]
+struct Queues {
+    by_key: HashMap<(u8, Bytes), VecDeque<Waiter>>,
+}
+
+thread_local! {
+    static QUEUES: RefCell<Queues> = RefCell::new(Queues::default());
+    static CORE: RefCell<Option<ShardCtx>> = const { RefCell::new(None) };
+    static SERVE_SCHEDULED: Cell<bool> = const { Cell::new(false) };
+    /// Clients blocked on this core, for CLIENT UNBLOCK.
+    static UNBLOCKS: RefCell<HashMap<u64, Rc<Unblock>>> = RefCell::new(HashMap::new());
+}
+
+static NEXT_WAITER: AtomicU64 = AtomicU64::new(1);
+
+/// Timeouts longer than this (a century, in ms) block forever.
+const FOREVER_MS: i64 = 100 * 365 * 24 * 3600 * 1000;
+
+/// Called once on every shard's thread at start: lets this module schedule
+/// serving after writes that no command of this shard made.
+pub fn init(ctx: &ShardCtx) {
+    CORE.with(|c| *c.borrow_mut() = Some(ctx.clone()));
+}
+
+/// The engine's router, on a shard thread where [`init`] ran.
+pub fn router() -> Option<Router> {
+    CORE.with(|c| c.borrow().as_ref().map(|ctx| ctx.router().clone()))
+}
+
+/// The blocking form of a command flagged BLOCKING, when it has one.
+pub fn blocking_form(cmd: &Command) -> Option<AsyncFn> {
+    crate::commands::list::blocking_form(cmd.name)
+}
+
+/// Parses a blocking command's timeout (seconds, may be fractional) as
+/// Redis does: `None` blocks forever, which is also what a timeout under a
+/// millisecond means.
+pub fn parse_timeout(arg: &[u8]) -> Result<Option<Duration>, ReplyError> {
+    const NOT_FLOAT: ReplyError = ReplyError::text("ERR timeout is not a float or out of range");
+    let s = std::str::from_utf8(arg).map_err(|_| NOT_FLOAT)?;
+    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_whitespace()) {
+        return Err(NOT_FLOAT);
+    }
+    let secs: f64 = s.parse().map_err(|_| NOT_FLOAT)?;
+    if secs.is_nan() {
+        return Err(NOT_FLOAT);
+    }
+    // Redis converts `seconds * 1000` to a long long: out of range (or
+    // infinite) that gives LLONG_MIN on the platforms it runs on.
+    let ms = secs * 1000.0;
+    let ms = if ms.is_finite() && ms.abs() < 9_223_372_036_854_775_808.0 { ms.trunc() as i64 } else { i64::MIN };
+    if ms < 0 {
+        return Err(ReplyError::text("ERR timeout is negative"));
+    }
+    // Zero, and anything beyond a century (which Redis 7.0 accepts, and
+    // which would overflow a monotonic deadline), waits forever.
+    if ms == 0 || ms > FOREVER_MS {
+        return Ok(None);
+    }
+    Ok(Some(Duration::from_millis(ms as u64)))
+}
+
+fn register(db: u8, keys: &[Bytes], w: &Waiter, front: bool) {
+    QUEUES.with(|q| {
+        let mut q = q.borrow_mut();
+        for k in keys {
+            let queue = q.by_key.entry((db, k.clone())).or_default();
+            if front {
+                queue.push_front(w.clone());
+            } else {
+                queue.push_back(w.clone());
+            }
+        }
+    });
+    for k in keys {
+        keyevents::block_on(db, k.clone());
+    }
+}
+
+fn unregister(db: u8, keys: &[Bytes], id: u64) {
+    for k in keys {
+        let removed = QUEUES.with(|q| {
+            let mut q = q.borrow_mut();
+            let slot = (db, k.clone());
+            let Some(queue) = q.by_key.get_mut(&slot) else { return 0 };
+            let before = queue.len();
+            queue.retain(|w| w.id != id);
+            let removed = before - queue.len();
+            if queue.is_empty() {
+                q.by_key.remove(&slot);
+            }
+            removed
+        });
+        for _ in 0..removed {
+            keyevents::unblock(db, k);
+        }
+    }
+}
+
+/// Takes the first registration on `key` out of its queue.
+fn next_waiter(db: u8, key: &Bytes) -> Option<Waiter> {
+    let w = QUEUES.with(|q| {
+        let mut q = q.borrow_mut();
+        let slot = (db, key.clone());
+        let queue = q.by_key.get_mut(&slot)?;
+        let w = queue.pop_front();
+        if queue.is_empty() {
+            q.by_key.remove(&slot);
+        }
+        w
+    })?;
+    keyevents::unblock(db, key);
+    Some(w)
+}
+
+fn has_waiters(db: u8, key: &Bytes) -> bool {
+    QUEUES.with(|q| q.borrow().by_key.contains_key(&(db, key.clone())))
+}
+
+/// Number of registrations on this shard (for tests and INFO).
+pub fn waiting() -> usize {
+    QUEUES.with(|q| q.borrow().by_key.values().map(VecDeque::len).sum())
+}
+
+/// Serves clients blocked on keys written since the last call on this
+/// shard, until no ready key remains.
 pub fn serve_ready(shard: &mut Shard) {
-    let _ = shard;
-    let _ = crate::keyevents::take_ready();
+    loop {
+        let ready = keyevents::take_ready();
+        if ready.is_empty() {
+            return;
+        }
+        for (db, key) in ready {
+            serve_key(shard, db, &key);
+        }
+    }
+}
+
+/// Serves the waiters of one key while its list has elements for them.
+fn serve_key(shard: &mut Shard, db: u8, key: &Bytes) {
+    // Elements promised to woken cross-shard movers in this round.
+    let mut reserved = 0;
+    while has_waiters(db, key) {
+        // A key of another type leaves its waiters blocked, as in Redis.
+        let len = shard.llen(db, key).unwrap_or(0);
+        if len <= reserved {
+            return;
+        }
+        let Some(w) = next_waiter(db, key) else { return };
+        if w.claim.is_taken() || !w.claim.take() {
+            continue;
+        }
+        let Some(tx) = w.claim.sender() else { continue };
+        if tx.is_closed() {
+            continue;
+        }
+        match &*w.op {
+            Op::Pop { side, count } => {
+                let values = match shard.list_pop_count(db, key, *side, *count) {
+                    Ok(Some(v)) if !v.is_empty() => v,
+                    _ => continue,
+                };
+                let d = Delivery::Popped { key: key.clone(), side: *side, values };
+                if let Err(back) = tx.send(d) {
+                    // The client left between the check and the send.
+                    if let Delivery::Popped { side, values, .. } = back.into_inner() {
+                        push_back_front(shard, db, key, side, values);
+                    }
+                }
+            }
+            Op::Move { dst, from, to, local: true } => {
+                let d = match shard.lmove(db, key, dst, *from, *to) {
+                    Ok(Some(v)) => Delivery::Moved(v),
+                    Ok(None) => continue,
+                    Err(e) => Delivery::Error(e.into()),
+                };
+                // A client gone by now still had its element moved, as in Redis.
+                let _ = tx.send(d);
+            }
+            Op::Move { local: false, .. } => {
+                if tx.send(Delivery::Wake).is_ok() {
+                    reserved += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Returns popped `values` (in pop order) to the end of `key` they came
+/// from, restoring the list as it was.
+fn push_back_front(shard: &mut Shard, db: u8, key: &[u8], side: ListSide, mut values: Vec<Bytes>) {
+    values.reverse();
+    if let Err(e) = shard.list_push(db, key, side, &values, false) {
+        tracing::warn!(error = %e, "could not return elements popped for a client that left");
+    }
+}
+
+/// Schedules [`serve_ready`] on this shard as a task of its own, for writes
+/// made outside a command of this shard. Called by `keyevents` when a key
+/// becomes ready; does nothing where [`init`] did not run.
+pub fn schedule_serve() {
+    if SERVE_SCHEDULED.with(Cell::get) {
+        return;
+    }
+    let Some(ctx) = CORE.with(|c| c.borrow().clone()) else { return };
+    SERVE_SCHEDULED.with(|s| s.set(true));
+    monoio::spawn(async move {
+        ctx.with(|shard| {
+            SERVE_SCHEDULED.with(|s| s.set(false));
+            if keyevents::has_ready() {
+                serve_ready(shard);
+            }
+        })
+        .await;
+    });
+}
+
+/// What the atomic try-or-register step found.
+enum Attempt {
+    /// Served at once.
+    Done(Delivery),
+    /// Empty, and not registered (the deadline passed).
+    Empty,
+    /// Registered on these shards.
+    Registered(Vec<usize>),
+}
+
+/// How waiting ended.
+enum Outcome {
+    Delivered(Delivery),
+    TimedOut,
+    /// The client disconnected; what a shard sent it meanwhile, if anything.
+    Gone(Option<Delivery>),
+}
+
+/// Runs a blocking command: pops at once when it can, else blocks until a
+/// push serves it, the timeout passes, or the client disconnects.
+pub async fn block(conn: &mut Conn, req: Request) -> CmdResult {
+    let deadline = req.timeout.map(|t| Instant::now() + t);
+    let router = conn.ctx.router().clone();
+    let groups = group_by_shard(&router, &req.keys);
+    let mut front = false;
+    loop {
+        let can_wait = deadline.is_none_or(|d| Instant::now() < d);
+        let (tx, rx) = oneshot::channel();
+        let waiter = Waiter {
+            id: NEXT_WAITER.fetch_add(1, Ordering::Relaxed),
+            claim: Arc::new(Claim::new(tx)),
+            op: Arc::new(req.op.clone()),
+        };
+        let shards = match attempt(conn, &router, &req, &groups, &waiter, can_wait, front).await? {
+            Attempt::Done(d) => return reply(conn, req.shape, d),
+            Attempt::Empty => {
+                conn.out.null_array();
+                return Ok(());
+            }
+            Attempt::Registered(shards) => shards,
+        };
+        conn.client.blocked.set(true);
+        let outcome = wait(conn, rx, &waiter.claim, deadline).await;
+        conn.client.blocked.set(false);
+        let unregs = shards.iter().map(|&s| {
+            let keys: Vec<Bytes> = groups
+                .iter()
+                .filter(|(g, _)| *g == s)
+                .flat_map(|(_, pos)| pos.iter().map(|&i| req.keys[i].clone()))
+                .collect();
+            let (db, id) = (req.db, waiter.id);
+            conn.ctx.call(s, move |_| unregister(db, &keys, id))
+        });
+        join_all(unregs).await;
+        match outcome {
+            Outcome::Delivered(Delivery::Wake) => front = true,
+            Outcome::Delivered(d) => return reply(conn, req.shape, d),
+            Outcome::TimedOut => {
+                conn.out.null_array();
+                return Ok(());
+            }
+            Outcome::Gone(d) => {
+                if let Some(d) = d {
+                    give_back(conn, &router, &req, d).await;
+                }
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Pops or moves at once if possible, else registers the waiter on every
+/// key's shard, atomically.
+async fn attempt(
+    conn: &Conn,
+    router: &Router,
+    req: &Request,
+    groups: &[(usize, Vec<usize>)],
+    waiter: &Waiter,
+    can_wait: bool,
+    front: bool,
+) -> Result<Attempt, ReplyError> {
+    let db = req.db;
+    match &req.op {
+        Op::Pop { side, count } => {
+            let (side, count) = (*side, *count);
+            if let [(shard, _)] = groups {
+                let shard = *shard;
+                let keys = req.keys.clone();
+                let w = waiter.clone();
+                return conn
+                    .ctx
+                    .call(shard, move |s| {
+                        if let Some((key, values)) = mpop_local(s, db, &keys, side, count)? {
+                            return Ok(Attempt::Done(Delivery::Popped { key, side, values }));
+                        }
+                        if !can_wait {
+                            return Ok(Attempt::Empty);
+                        }
+                        register(db, &keys, &w, front);
+                        Ok(Attempt::Registered(vec![shard]))
+                    })
+                    .await?;
+            }
+            let txn = conn.ctx.lock(groups.iter().map(|(s, _)| *s)).await?;
+            let found = mpop_spanning(&txn, router, db, &req.keys, side, count).await;
+            let result = match found {
+                Err(e) => Err(e),
+                Ok(Some((key, values))) => Ok(Attempt::Done(Delivery::Popped { key, side, values })),
+                Ok(None) if !can_wait => Ok(Attempt::Empty),
+                Ok(None) => {
+                    let regs = groups.iter().map(|(s, pos)| {
+                        let keys: Vec<Bytes> = pos.iter().map(|&i| req.keys[i].clone()).collect();
+                        let w = waiter.clone();
+                        txn.run(*s, move |_| register(db, &keys, &w, front))
+                    });
+                    match join_all(regs).await.into_iter().collect::<Result<Vec<()>, _>>() {
+                        Ok(_) => Ok(Attempt::Registered(groups.iter().map(|(s, _)| *s).collect())),
+                        Err(e) => Err(e.into()),
+                    }
+                }
+            };
+            txn.release().await;
+            result
+        }
+        Op::Move { dst, from, to, local } => {
+            let (from, to) = (*from, *to);
+            let src = req.keys.first().cloned().unwrap_or_default();
+            let s_src = router.shard_of(&src);
+            if *local {
+                let dst = dst.clone();
+                let w = waiter.clone();
+                return conn
+                    .ctx
+                    .call(s_src, move |s| {
+                        if let Some(v) = s.lmove(db, &src, &dst, from, to)? {
+                            return Ok(Attempt::Done(Delivery::Moved(v)));
+                        }
+                        if !can_wait {
+                            return Ok(Attempt::Empty);
+                        }
+                        register(db, std::slice::from_ref(&src), &w, front);
+                        Ok(Attempt::Registered(vec![s_src]))
+                    })
+                    .await?;
+            }
+            let txn = conn.ctx.lock([s_src, router.shard_of(dst)]).await?;
+            let result = match move_spanning(&txn, db, &src, dst, from, to).await {
+                Err(e) => Err(e),
+                Ok(Some(v)) => Ok(Attempt::Done(Delivery::Moved(v))),
+                Ok(None) if !can_wait => Ok(Attempt::Empty),
+                Ok(None) => {
+                    let w = waiter.clone();
+                    match txn.run(s_src, move |_| register(db, std::slice::from_ref(&src), &w, front)).await {
+                        Ok(()) => Ok(Attempt::Registered(vec![s_src])),
+                        Err(e) => Err(e.into()),
+                    }
+                }
+            };
+            txn.release().await;
+            result
+        }
+    }
+}
+
+/// Why waiting stopped before a delivery.
+enum Interrupt {
+    Deadline,
+    /// CLIENT UNBLOCK; `true` for its ERROR form.
+    Unblocked(bool),
+}
+
+/// Waits for a delivery, the deadline, CLIENT UNBLOCK, or the client's
+/// disconnect.
+async fn wait(
+    conn: &mut Conn,
+    mut rx: oneshot::Receiver<Delivery>,
+    claim: &Claim,
+    deadline: Option<Instant>,
+) -> Outcome {
+    let sleep = async move {
+        match deadline {
+            Some(d) => monoio::time::sleep(d.saturating_duration_since(Instant::now())).await,
+            None => std::future::pending::<()>().await,
+        }
+    };
+    let mut sleep = pin!(sleep);
+    let unblock = Rc::new(Unblock::default());
+    let id = conn.client.id;
+    UNBLOCKS.with(|u| u.borrow_mut().insert(id, unblock.clone()));
+    let first = {
+        let rx = &mut rx;
+        let unblock = &unblock;
+        conn.wait_for(poll_fn(move |cx| {
+            if let Poll::Ready(r) = Pin::new(&mut *rx).poll(cx) {
+                return Poll::Ready(Ok(r.ok()));
+            }
+            if let Some(error) = unblock.reason.get() {
+                return Poll::Ready(Err(Interrupt::Unblocked(error)));
+            }
+            *unblock.waker.borrow_mut() = Some(cx.waker().clone());
+            if sleep.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Err(Interrupt::Deadline));
+            }
+            Poll::Pending
+        }))
+        .await
+    };
+    UNBLOCKS.with(|u| u.borrow_mut().remove(&id));
+    match first {
+        Some(Ok(Some(d))) => Outcome::Delivered(d),
+        // The sender went away unused: nothing was taken for us.
+        Some(Ok(None)) => Outcome::TimedOut,
+        Some(Err(why)) => {
+            if claim.take() {
+                match why {
+                    Interrupt::Deadline | Interrupt::Unblocked(false) => Outcome::TimedOut,
+                    Interrupt::Unblocked(true) => Outcome::Delivered(Delivery::Error(ReplyError::text(
+                        "UNBLOCKED client unblocked via CLIENT UNBLOCK",
+                    ))),
+                }
+            } else {
+                // A shard claimed us just now: its result is on the way.
+                match rx.await {
+                    Ok(d) => Outcome::Delivered(d),
+                    Err(_) => Outcome::TimedOut,
+                }
+            }
+        }
+        None => {
+            if claim.take() {
+                Outcome::Gone(None)
+            } else {
+                Outcome::Gone(rx.await.ok())
+            }
+        }
+    }
+}
+
+/// A CLIENT UNBLOCK request for a client blocked on this core.
+#[derive(Default)]
+struct Unblock {
+    reason: Cell<Option<bool>>,
+    waker: RefCell<Option<Waker>>,
+}
+
+/// CLIENT UNBLOCK: ends the wait of client `id` if it is blocked in a list
+/// pop on this core (run it on every core to find the client). It replies
+/// as on timeout, or with Redis's `UNBLOCKED` error when `error`; a client
+/// that a push has served meanwhile gets its elements instead. Returns
+/// whether the client was blocked here.
+pub fn unblock_client(id: u64, error: bool) -> bool {
+    let Some(u) = UNBLOCKS.with(|m| m.borrow().get(&id).cloned()) else { return false };
+    if u.reason.get().is_some() {
+        return false;
+    }
+    u.reason.set(Some(error));
+    if let Some(w) = u.waker.borrow_mut().take() {
+        w.wake();
+    }
+    true
+}
+
+/// Undoes a delivery that reached a client that left: popped elements go
+/// back where they came from; a cross-shard move's wake-up goes on to the
+/// next waiter.
+async fn give_back(conn: &Conn, router: &Router, req: &Request, d: Delivery) {
+    let db = req.db;
+    match d {
+        Delivery::Popped { key, side, values } => {
+            let shard = router.shard_of(&key);
+            let _ = conn.ctx.call(shard, move |s| push_back_front(s, db, &key, side, values)).await;
+        }
+        Delivery::Wake => {
+            let Some(src) = req.keys.first().cloned() else { return };
+            let _ = conn.ctx.call(router.shard_of(&src), move |s| serve_key(s, db, &src)).await;
+        }
+        Delivery::Moved(_) | Delivery::Error(_) => {}
+    }
+}
+
+fn reply(conn: &mut Conn, shape: Shape, d: Delivery) -> CmdResult {
+    match d {
+        Delivery::Popped { key, values, .. } => match shape {
+            Shape::KeyValues => mpop_reply(&mut conn.out, &key, &values),
+            _ => {
+                conn.out.array(2);
+                conn.out.bulk(&key);
+                conn.out.bulk(values.first().map_or(&b""[..], |v| &v[..]));
+            }
+        },
+        Delivery::Moved(v) => conn.out.bulk(&v),
+        Delivery::Error(e) => return Err(e),
+        Delivery::Wake => conn.out.null_array(),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_parse_as_redis_does() {
+        assert_eq!(parse_timeout(b"0"), Ok(None));
+        assert_eq!(parse_timeout(b"0.0001"), Ok(None), "under a millisecond truncates to forever");
+        assert_eq!(parse_timeout(b"-0.0001"), Ok(None));
+        assert_eq!(parse_timeout(b"1.5"), Ok(Some(Duration::from_millis(1500))));
+        assert_eq!(parse_timeout(b"2"), Ok(Some(Duration::from_secs(2))));
+        let not_float = Err(ReplyError::text("ERR timeout is not a float or out of range"));
+        let negative = Err(ReplyError::text("ERR timeout is negative"));
+        for bad in [&b"x"[..], b"", b" 1", b"1 ", b"nan", b"1e", b"\xff"] {
+            assert_eq!(parse_timeout(bad), not_float, "{bad:?}");
+        }
+        for neg in [&b"-1"[..], b"inf", b"-inf", b"1e400", b"1e17", b"1e16"] {
+            assert_eq!(parse_timeout(neg), negative, "{neg:?}");
+        }
+        assert_eq!(parse_timeout(b"9000000000000000"), Ok(None), "beyond a century is forever");
+        assert_eq!(parse_timeout(b"9223372036854776"), negative);
+    }
+
+    fn b(s: &str) -> Bytes {
+        Bytes::copy_from_slice(s.as_bytes())
+    }
+
+    fn shard() -> Shard {
+        Shard::new(0, coreshard_engine::ShardConfig::default())
+    }
+
+    #[test]
+    fn serving_pops_for_the_first_unclaimed_waiter_and_skips_stale_ones() {
+        let mut s = shard();
+        s.subscribe(Box::new(crate::local::KeyEvents));
+        let op = Arc::new(Op::Pop { side: ListSide::Left, count: 1 });
+        let (tx1, rx1) = oneshot::channel();
+        let (tx2, rx2) = oneshot::channel();
+        let (tx3, rx3) = oneshot::channel();
+        let stale = Waiter { id: 1, claim: Arc::new(Claim::new(tx1)), op: op.clone() };
+        let first = Waiter { id: 2, claim: Arc::new(Claim::new(tx2)), op: op.clone() };
+        let second = Waiter { id: 3, claim: Arc::new(Claim::new(tx3)), op };
+        assert!(stale.claim.take());
+        for w in [&stale, &first, &second] {
+            register(0, &[b("q")], w, false);
+        }
+        s.rpush(0, b"q", &[b("a")]).unwrap();
+        serve_ready(&mut s);
+        match rx2.try_recv() {
+            Ok(Delivery::Popped { key, values, .. }) => {
+                assert_eq!(key, b("q"));
+                assert_eq!(values, vec![b("a")]);
+            }
+            other => panic!("first waiter not served: {other:?}"),
+        }
+        assert!(rx1.try_recv().is_err(), "a claimed waiter is never served");
+        assert!(rx3.try_recv().is_err(), "nothing left for the second waiter");
+        assert_eq!(s.llen(0, b"q").unwrap(), 0);
+        s.rpush(0, b"q", &[b("b"), b("c")]).unwrap();
+        serve_ready(&mut s);
+        assert!(matches!(rx3.try_recv(), Ok(Delivery::Popped { .. })));
+        assert_eq!(s.lrange(0, b"q", 0, -1).unwrap(), vec![b("c")], "one element per waiter");
+        assert_eq!(waiting(), 0);
+    }
+
+    #[test]
+    fn a_waiter_whose_client_left_loses_nothing() {
+        let mut s = shard();
+        s.subscribe(Box::new(crate::local::KeyEvents));
+        let (tx, rx) = oneshot::channel();
+        let w = Waiter {
+            id: 10,
+            claim: Arc::new(Claim::new(tx)),
+            op: Arc::new(Op::Pop { side: ListSide::Right, count: 2 }),
+        };
+        register(0, &[b("gone")], &w, false);
+        drop(rx);
+        s.rpush(0, b"gone", &[b("x"), b("y"), b("z")]).unwrap();
+        serve_ready(&mut s);
+        assert_eq!(s.lrange(0, b"gone", 0, -1).unwrap(), vec![b("x"), b("y"), b("z")]);
+        assert_eq!(waiting(), 0);
+    }
 }

@@ -359,6 +359,23 @@ impl Conn {
             return;
         }
         self.client.last_cmd.set(cmd.name);
+        if cmd.has(flags::BLOCKING) && !self.in_exec {
+            // Blocking commands are `Keyed` by their non-blocking form, which
+            // EXEC runs; outside MULTI they block here.
+            if let Some(f) = crate::blocking::blocking_form(cmd) {
+                self.finish_pipeline().await;
+                let owned = std::mem::take(args);
+                if let Err(e) = f(self, owned).await {
+                    self.out.error(&e.0);
+                }
+                // The time it waited is neither its own (for the slow log)
+                // nor the next command's.
+                if self.mark.is_some() {
+                    self.mark = Some(Instant::now());
+                }
+                return;
+            }
+        }
         let start = self.mark;
         match cmd.run {
             Run::Shard(f) => self.run_keyed(cmd, f, None, args).await,

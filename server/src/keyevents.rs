@@ -71,6 +71,22 @@ pub fn on_mutation(m: &Mutation<'_>) {
                     }
                 }
             }
+            Event::SwapDb { with } => {
+                // Every watched key of both databases may have changed, and
+                // keys clients block on may now hold data.
+                let swapped = |db: u8| db == m.db || db == with;
+                for ((db, _), flags) in r.watches.iter() {
+                    if swapped(*db) {
+                        flags.iter().for_each(|f| f.set());
+                    }
+                }
+                let Registries { blocked, ready, .. } = &mut *r;
+                for k in blocked.keys() {
+                    if swapped(k.0) && !ready.contains(k) {
+                        ready.push(k.clone());
+                    }
+                }
+            }
             event => {
                 if !r.watches.is_empty() {
                     if let Some(flags) = r.watches.get(&(m.db, Bytes::copy_from_slice(m.key))) {
@@ -81,6 +97,9 @@ pub fn on_mutation(m: &Mutation<'_>) {
                     let k = (m.db, Bytes::copy_from_slice(m.key));
                     if r.blocked.contains_key(&k) && !r.ready.contains(&k) {
                         r.ready.push(k);
+                        // Writes made outside a command of this shard (a
+                        // cross-shard transaction) are served by a task.
+                        crate::blocking::schedule_serve();
                     }
                 }
             }
@@ -177,5 +196,22 @@ mod tests {
         unblock(0, &Bytes::from_static(b"list"));
         write(0, b"list");
         assert!(!has_ready());
+    }
+
+    #[test]
+    fn swapdb_touches_both_databases() {
+        let (in1, in3, in2) =
+            (Arc::new(WatchFlag::default()), Arc::new(WatchFlag::default()), Arc::new(WatchFlag::default()));
+        watch(1, Bytes::from_static(b"a"), in1.clone());
+        watch(3, Bytes::from_static(b"b"), in3.clone());
+        watch(2, Bytes::from_static(b"c"), in2.clone());
+        block_on(3, Bytes::from_static(b"q"));
+        block_on(2, Bytes::from_static(b"r"));
+        on_mutation(&Mutation { shard: 0, seq: 1, db: 1, key: b"", event: Event::SwapDb { with: 3 } });
+        assert!(in1.is_set() && in3.is_set());
+        assert!(!in2.is_set());
+        assert_eq!(take_ready(), vec![(3, Bytes::from_static(b"q"))]);
+        unblock(3, &Bytes::from_static(b"q"));
+        unblock(2, &Bytes::from_static(b"r"));
     }
 }

@@ -24,6 +24,7 @@ pub mod keyevents;
 pub mod listener;
 pub mod local;
 pub mod pubsub;
+pub mod rdb;
 pub mod resp;
 pub mod server;
 pub mod slowlog;

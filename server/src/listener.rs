@@ -26,6 +26,7 @@ pub fn bind_and_serve(
     state: Arc<ServerState>,
     cfg: Config,
 ) -> Result<Vec<SocketAddr>, (SocketAddr, io::Error)> {
+    crate::blocking::init(&ctx);
     let mut addrs = Vec::new();
     let main = SocketAddr::new(cfg.bind, cfg.port);
     let listener = TcpListener::bind_with_config(main, &ListenerOpts::new().reuse_port(true).backlog(1024))

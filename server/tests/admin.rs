@@ -766,3 +766,46 @@ fn reset_leaves_multi_watch_and_subscriptions() {
     assert_eq!(c.cmd(&["SET", "k", "v"]), Reply::Simple("QUEUED".into()));
     assert_eq!(c.cmd(&["EXEC"]).items(), [Reply::ok()]);
 }
+
+#[test]
+fn client_unblock_reaches_a_client_on_another_core() {
+    let s = start(&[]);
+    let mut blocked = shard_conn(&s, 1);
+    let mut main = shard_conn(&s, 0);
+    let id = blocked.cmd(&["CLIENT", "ID"]).int().to_string();
+    let wait_blocked = |main: &mut RespConn| {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let line = main.cmd(&["CLIENT", "LIST", "ID", &id]).text();
+            if line.contains(" flags=b ") {
+                assert!(line.contains(" cmd=blpop "), "{line}");
+                return;
+            }
+            assert!(Instant::now() < deadline, "never blocked: {line}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    blocked.send(&["BLPOP", "nolist", "0"]);
+    wait_blocked(&mut main);
+    assert_eq!(info_field(&mut main, "clients", "blocked_clients"), "1");
+    assert_eq!(main.cmd(&["CLIENT", "UNBLOCK", &id, "ERROR"]).int(), 1);
+    assert_eq!(blocked.read_reply().err(), "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+
+    blocked.send(&["BLPOP", "nolist", "0"]);
+    wait_blocked(&mut main);
+    assert_eq!(main.cmd(&["CLIENT", "UNBLOCK", &id]).int(), 1);
+    assert_eq!(blocked.read_reply(), Reply::NullArray, "as on timeout");
+    assert_eq!(main.cmd(&["CLIENT", "UNBLOCK", &id]).int(), 0, "no longer blocked");
+    assert_eq!(blocked.cmd(&["PING"]), Reply::Simple("PONG".into()));
+
+    assert_eq!(main.cmd(&["CLIENT", "UNBLOCK", "abc"]).err(), "ERR value is not an integer or out of range");
+    assert_eq!(
+        main.cmd(&["CLIENT", "UNBLOCK", "1", "foo"]).err(),
+        "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+    );
+    assert_eq!(main.cmd(&["CLIENT", "UNBLOCK", "99999"]).int(), 0);
+    assert_eq!(
+        main.cmd(&["CLIENT", "UNBLOCK", "1", "timeout", "x"]).err(),
+        "ERR unknown subcommand or wrong number of arguments for 'UNBLOCK'. Try CLIENT HELP."
+    );
+}

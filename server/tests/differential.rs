@@ -56,11 +56,9 @@ differential_tests! {
     hashes,
     #[ignore = "enabled once the command family is implemented"]
     keys,
-    #[ignore = "enabled once the command family is implemented"]
     lists,
     #[ignore = "enabled once the command family is implemented"]
     sets,
-    #[ignore = "enabled once the command family is implemented"]
     strings,
     #[ignore = "enabled once the command family is implemented"]
     transactions,

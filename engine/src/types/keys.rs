@@ -7,7 +7,7 @@ use bytes::Bytes;
 use crate::error::{Error, Result};
 use crate::shard::Shard;
 use crate::types::{Hash, List, Set, ZSet};
-use crate::value::{Kind, Value};
+use crate::value::{Kind, Value, ValueRef};
 
 /// Conditions of `EXPIRE`/`PEXPIRE`/`EXPIREAT`/`PEXPIREAT` (Redis 7).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -68,7 +68,7 @@ impl Shard {
 
     /// `EXISTS`: how many of `keys` exist, counting repeats.
     pub fn exists<K: AsRef<[u8]>>(&mut self, db: u8, keys: &[K]) -> usize {
-        keys.iter().filter(|k| self.lookup_read(db, k.as_ref()).is_some()).count()
+        keys.iter().filter(|k| self.lookup_read_notouch(db, k.as_ref()).is_some()).count()
     }
 
     /// `TOUCH`: marks the keys as accessed; returns how many exist.
@@ -76,12 +76,12 @@ impl Shard {
     /// (Named `touch_keys` because `Shard::touch` is the framework's
     /// per-slot eviction hook.)
     pub fn touch_keys<K: AsRef<[u8]>>(&mut self, db: u8, keys: &[K]) -> usize {
-        self.exists(db, keys)
+        keys.iter().filter(|k| self.lookup_read(db, k.as_ref()).is_some()).count()
     }
 
     /// `TYPE`: the key's kind, `None` for a missing key (`none`).
     pub fn key_type(&mut self, db: u8, key: &[u8]) -> Option<Kind> {
-        let slot = self.lookup_read(db, key)?;
+        let slot = self.lookup_read_notouch(db, key)?;
         Some(self.item(slot).kind())
     }
 
@@ -269,7 +269,7 @@ impl Shard {
     }
 
     fn ttl_generic(&mut self, db: u8, key: &[u8], ms: bool, absolute: bool) -> i64 {
-        let Some(slot) = self.lookup_read(db, key) else { return -2 };
+        let Some(slot) = self.lookup_read_notouch(db, key) else { return -2 };
         let Some(at) = self.expire_of(slot) else { return -1 };
         let at = at.min(i64::MAX as u64);
         let v = if absolute { at } else { at.saturating_sub(self.now_ms()) };
@@ -285,6 +285,40 @@ impl Shard {
         }
         self.set_expire(slot, None);
         true
+    }
+
+    /// `MOVE key db`: moves the key, with its TTL, to database `dst_db`
+    /// (keys live on the same shard in every database). False when the key
+    /// is missing or `dst_db` already holds it. Errors as Redis: a database
+    /// out of range, then `ERR source and destination objects are the same`.
+    pub fn move_to_db(&mut self, db: u8, key: &[u8], dst_db: u8) -> Result<bool> {
+        self.check_db(dst_db)?;
+        if db == dst_db {
+            return Err(Error::OutOfRange("source and destination objects are the same"));
+        }
+        let Some(slot) = self.lookup_write(db, key) else { return Ok(false) };
+        if self.lookup_write(dst_db, key).is_some() {
+            return Ok(false);
+        }
+        let (value, expire) = self.take_slot(slot);
+        self.insert_value(dst_db, key, value, expire);
+        Ok(true)
+    }
+
+    /// Runs `f` on the value at `key`, in place, with its absolute expiry
+    /// (Unix ms): for commands that serialise or inspect any kind of value
+    /// (DUMP). Counts as a read (stats, eviction policy). `None` when the
+    /// key is missing.
+    pub fn read_value<R>(&mut self, db: u8, key: &[u8], f: impl FnOnce(ValueRef<'_>, Option<u64>) -> R) -> Option<R> {
+        let slot = self.lookup_read(db, key)?;
+        Some(f(self.value(slot), self.expire_of(slot)))
+    }
+
+    /// [`read_value`](Self::read_value) that leaves stats and the eviction
+    /// policy alone (OBJECT inspects a key without "using" it).
+    pub fn peek_value<R>(&mut self, db: u8, key: &[u8], f: impl FnOnce(ValueRef<'_>, Option<u64>) -> R) -> Option<R> {
+        let slot = self.lookup(db, key)?;
+        Some(f(self.value(slot), self.expire_of(slot)))
     }
 
     // ----- building blocks for the multi-shard runtime -----------------------
@@ -732,5 +766,113 @@ mod tests {
         );
         assert_eq!(s.del(0, &[b"b"]), 1);
         assert_eq!(s.used_memory(), 0);
+    }
+
+    #[test]
+    fn move_between_databases() {
+        let (mut s, clock) = shard();
+        set(&mut s, 0, b"k", b"v");
+        s.pexpire(0, b"k", 5_000, no()).unwrap();
+        set(&mut s, 1, b"taken", b"x");
+        set(&mut s, 0, b"taken", b"y");
+        assert_eq!(s.move_to_db(0, b"k", 0), Err(Error::OutOfRange("source and destination objects are the same")));
+        assert_eq!(s.move_to_db(0, b"k", 4), Err(Error::DbIndexOutOfRange));
+        assert_eq!(s.move_to_db(0, b"missing", 1), Ok(false));
+        assert_eq!(s.move_to_db(0, b"taken", 1), Ok(false));
+        assert_eq!(get(&mut s, 0, b"taken").as_deref(), Some(&b"y"[..]));
+        assert_eq!(s.move_to_db(0, b"k", 1), Ok(true));
+        assert_eq!(get(&mut s, 0, b"k"), None);
+        assert_eq!(get(&mut s, 1, b"k").as_deref(), Some(&b"v"[..]));
+        assert_eq!(s.pttl(1, b"k"), 5_000);
+        clock.advance(5_001);
+        assert_eq!(get(&mut s, 1, b"k"), None);
+    }
+
+    #[test]
+    fn read_and_peek_values_in_place() {
+        let (mut s, _) = shard();
+        s.insert_value(0, b"l", Value::List(List::from_iter([Bytes::from_static(b"a")])), Some(NOW + 10));
+        let seen = s.read_value(0, b"l", |v, exp| (v.kind(), exp));
+        assert_eq!(seen, Some((Kind::List, Some(NOW + 10))));
+        let hits = s.stats().hits;
+        assert_eq!(s.peek_value(0, b"l", |v, _| v.kind()), Some(Kind::List));
+        assert_eq!(s.stats().hits, hits, "peeking is not a hit");
+        assert_eq!(s.peek_value(0, b"nope", |v, _| v.kind()), None);
+    }
+
+    #[test]
+    fn idle_time_counts_accesses_but_not_inspections() {
+        let (mut s, clock) = shard();
+        set(&mut s, 0, b"k", b"v");
+        assert_eq!(s.idle_secs(0, b"k"), Some(Some(0)));
+        assert_eq!(s.idle_secs(0, b"nope"), None);
+        clock.advance(3_000);
+        s.active_expire(std::time::Duration::from_millis(1));
+        // EXISTS, TYPE, TTL and OBJECT do not count as accesses.
+        s.exists(0, &[b"k"]);
+        s.key_type(0, b"k");
+        s.ttl(0, b"k");
+        assert_eq!(s.idle_secs(0, b"k"), Some(Some(3)));
+        // TOUCH and reads do.
+        s.touch_keys(0, &[b"k"]);
+        assert_eq!(s.idle_secs(0, b"k"), Some(Some(0)));
+        clock.advance(2_000);
+        s.active_expire(std::time::Duration::from_millis(1));
+        get(&mut s, 0, b"k");
+        assert_eq!(s.idle_secs(0, b"k"), Some(Some(0)));
+        clock.advance(5_000);
+        assert_eq!(s.idle_secs(0, b"k"), Some(Some(5)));
+        // A policy keeps its own state instead.
+        s.set_policy(crate::PolicyKind::AllKeysLru);
+        assert_eq!(s.idle_secs(0, b"k"), Some(None));
+        s.set_policy(crate::PolicyKind::NoEviction);
+        s.active_expire(std::time::Duration::from_millis(1));
+        assert_eq!(s.idle_secs(0, b"k"), Some(Some(0)));
+    }
+
+    #[test]
+    fn swapdb_trades_contents_and_keeps_working() {
+        let (mut s, clock) = shard();
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let sink = events.clone();
+        s.subscribe(Box::new(move |m: &Mutation<'_>| {
+            if let Ok(mut v) = sink.lock() {
+                v.push(m.to_owned());
+            }
+        }));
+        set(&mut s, 0, b"a", b"zero");
+        set(&mut s, 0, b"shared", b"0");
+        set(&mut s, 2, b"b", b"two");
+        set(&mut s, 2, b"shared", b"2");
+        s.pexpire(2, b"b", 1_000, no()).unwrap();
+        assert_eq!(s.swapdb(0, 4), Err(Error::DbIndexOutOfRange));
+        assert_eq!(s.swapdb(1, 1), Ok(()));
+        s.swapdb(0, 2).unwrap();
+        assert_eq!(get(&mut s, 0, b"b").as_deref(), Some(&b"two"[..]));
+        assert_eq!(get(&mut s, 0, b"shared").as_deref(), Some(&b"2"[..]));
+        assert_eq!(get(&mut s, 0, b"a"), None);
+        assert_eq!(get(&mut s, 2, b"a").as_deref(), Some(&b"zero"[..]));
+        assert_eq!((s.dbsize(0), s.dbsize(2), s.db_expiring(0), s.db_expiring(2)), (2, 2, 1, 0));
+        let mut keys = s.keys(0, b"*");
+        keys.sort();
+        assert_eq!(keys, vec![Bytes::from_static(b"b"), Bytes::from_static(b"shared")]);
+        assert_eq!(s.scan(2, 0, ScanOptions { count: 100, ..ScanOptions::default() }).1.len(), 2);
+        assert!(s.randomkey(2).is_some_and(|k| &k[..] == b"a" || &k[..] == b"shared"));
+        // Writes, deletes and flushes after the swap land in the right place
+        // and are reported with the database the client sees.
+        set(&mut s, 0, b"new", b"x");
+        assert_eq!(s.move_to_db(0, b"new", 2), Ok(true));
+        assert_eq!(get(&mut s, 2, b"new").as_deref(), Some(&b"x"[..]));
+        clock.advance(1_001);
+        assert_eq!(get(&mut s, 0, b"b"), None, "the TTL moved along");
+        s.flushdb(2);
+        assert_eq!((s.dbsize(0), s.dbsize(2)), (1, 0));
+        let log = events.lock().unwrap();
+        let swap = log.iter().find(|m| matches!(m.event, OwnedEvent::SwapDb { .. })).unwrap();
+        assert_eq!((swap.db, &swap.event), (0, &OwnedEvent::SwapDb { with: 2 }));
+        let moved = log.iter().rev().find(|m| &m.key[..] == b"new" && matches!(m.event, OwnedEvent::Write { .. }));
+        assert_eq!(moved.map(|m| m.db), Some(2));
+        let expired = log.iter().find(|m| &m.key[..] == b"b" && m.event == OwnedEvent::Expired);
+        assert_eq!(expired.map(|m| m.db), Some(0));
     }
 }

@@ -85,6 +85,17 @@ pub struct SetResult {
     pub old: Option<Bytes>,
 }
 
+/// How a string was built, where Redis's `OBJECT ENCODING` depends on it
+/// and not only on the content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrOrigin {
+    /// Modified in place by APPEND or SETRANGE: Redis reports `raw` at any
+    /// length.
+    Raw,
+    /// Written by INCRBYFLOAT: never `int`, even for an integral result.
+    Text,
+}
+
 /// What `GETEX` does to the key's TTL.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum GetExAction {
@@ -228,6 +239,7 @@ impl Shard {
             return Err(Error::StringTooLong);
         }
         if value.is_empty() {
+            self.set_origin(slot, StrOrigin::Raw);
             return Ok(len);
         }
         let expire = self.expire_of(slot);
@@ -242,6 +254,7 @@ impl Shard {
             v.extend_from_slice(value);
             self.replace_str(slot, v, expire);
         }
+        self.set_origin(slot, StrOrigin::Raw);
         Ok(len)
     }
 
@@ -308,15 +321,15 @@ impl Shard {
         let incr = LongDouble::parse(incr).ok_or(Error::NotFloat)?;
         let sum = current.add(&incr).ok_or(Error::NanOrInfinity)?;
         let text = Bytes::from(sum.to_human());
-        match slot {
+        let slot = match slot {
             Some(s) => {
                 let expire = self.expire_of(s);
                 self.replace_str(s, &text, expire);
+                s
             }
-            None => {
-                self.insert_str(db, key, &text, None);
-            }
-        }
+            None => self.insert_str(db, key, &text, None),
+        };
+        self.set_origin(slot, StrOrigin::Text);
         Ok(text)
     }
 
@@ -365,15 +378,15 @@ impl Shard {
         }
         v.resize(len, 0);
         v[offset..end].copy_from_slice(value);
-        match slot {
+        let slot = match slot {
             Some(s) => {
                 let expire = self.expire_of(s);
                 self.replace_str(s, v, expire);
+                s
             }
-            None => {
-                self.insert_str(db, key, v, None);
-            }
-        }
+            None => self.insert_str(db, key, v, None),
+        };
+        self.set_origin(slot, StrOrigin::Raw);
         Ok(len)
     }
 
@@ -484,6 +497,101 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
     } else {
         i64::try_from(v).ok()
     }
+}
+
+/// One run of consecutive matching bytes found by [`lcs`]: inclusive
+/// ranges in the first and second string, and its length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LcsMatch {
+    /// `(start, end)` in the first string.
+    pub a: (usize, usize),
+    /// `(start, end)` in the second string.
+    pub b: (usize, usize),
+    /// Number of bytes matched.
+    pub len: usize,
+}
+
+/// Result of [`lcs`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lcs {
+    /// Length of the longest common subsequence.
+    pub len: usize,
+    /// The subsequence itself (empty unless asked for).
+    pub text: Vec<u8>,
+    /// The matching runs of at least `min_match_len` bytes, last one first
+    /// (as `LCS ... IDX` lists them; empty unless asked for).
+    pub matches: Vec<LcsMatch>,
+}
+
+/// The `LCS` command's computation, as Redis 7 does it: the classic
+/// dynamic-programming table, walked back from the end preferring to drop
+/// a byte of the second string on ties, so the subsequence and the match
+/// ranges are the ones Redis reports. With `walk` false only the length
+/// is computed. Fails with Redis's error when the table would exceed the
+/// 512 MB string limit.
+pub fn lcs(a: &[u8], b: &[u8], walk: bool, min_match_len: usize) -> Result<Lcs> {
+    let (alen, blen) = (a.len(), b.len());
+    let cells = (alen + 1).checked_mul(blen + 1).filter(|&n| n.saturating_mul(4) <= MAX_STRING_LEN);
+    let Some(cells) = cells else {
+        return Err(Error::OutOfRange("Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"));
+    };
+    let w = blen + 1;
+    let mut t = vec![0u32; cells];
+    for i in 1..=alen {
+        for j in 1..=blen {
+            t[i * w + j] = if a[i - 1] == b[j - 1] {
+                t[(i - 1) * w + j - 1] + 1
+            } else {
+                t[(i - 1) * w + j].max(t[i * w + j - 1])
+            };
+        }
+    }
+    let len = t[alen * w + blen] as usize;
+    let mut out = Lcs { len, ..Lcs::default() };
+    if !walk {
+        return Ok(out);
+    }
+    out.text = vec![0; len];
+    let mut idx = len;
+    // `None`: no run in progress. Runs grow backwards from their end.
+    let mut run: Option<LcsMatch> = None;
+    let (mut i, mut j) = (alen, blen);
+    while i > 0 && j > 0 {
+        let mut emit = false;
+        if a[i - 1] == b[j - 1] {
+            out.text[idx - 1] = a[i - 1];
+            match run.as_mut() {
+                None => run = Some(LcsMatch { a: (i - 1, i - 1), b: (j - 1, j - 1), len: 0 }),
+                Some(r) if r.a.0 == i && r.b.0 == j => {
+                    r.a.0 -= 1;
+                    r.b.0 -= 1;
+                }
+                Some(_) => emit = true,
+            }
+            if run.is_some_and(|r| r.a.0 == 0 || r.b.0 == 0) {
+                emit = true;
+            }
+            idx -= 1;
+            i -= 1;
+            j -= 1;
+        } else {
+            if t[(i - 1) * w + j] > t[i * w + j - 1] {
+                i -= 1;
+            } else {
+                j -= 1;
+            }
+            emit = run.is_some();
+        }
+        if emit {
+            if let Some(mut r) = run.take() {
+                r.len = r.a.1 - r.a.0 + 1;
+                if r.len >= min_match_len {
+                    out.matches.push(r);
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Writes `n` in decimal into `buf`, returning the written part.
@@ -1007,6 +1115,57 @@ mod ld {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn string_origins_for_object_encoding() {
+        let mut s = Shard::new(0, crate::shard::ShardConfig::default());
+        s.set(0, b"k", "hello", SetOptions::default()).unwrap();
+        assert_eq!(s.str_origin(0, b"k"), None);
+        s.append(0, b"k", b"").unwrap();
+        assert_eq!(s.str_origin(0, b"k"), Some(StrOrigin::Raw), "even an empty APPEND");
+        s.set(0, b"k", "again", SetOptions::default()).unwrap();
+        assert_eq!(s.str_origin(0, b"k"), None, "a new value forgets");
+        s.append(0, b"new", b"x").unwrap();
+        assert_eq!(s.str_origin(0, b"new"), None, "APPEND creating the key stores the argument");
+        s.setrange(0, b"r", 2, b"x").unwrap();
+        assert_eq!(s.str_origin(0, b"r"), Some(StrOrigin::Raw));
+        s.incrbyfloat(0, b"f", b"3").unwrap();
+        assert_eq!(s.str_origin(0, b"f"), Some(StrOrigin::Text));
+        s.incrby(0, b"f", 1).unwrap();
+        assert_eq!(s.str_origin(0, b"f"), None);
+        s.incrbyfloat(0, b"f", b"1").unwrap();
+        s.expire(0, b"f", 100, crate::types::ExpireOptions::default()).unwrap();
+        assert_eq!(s.str_origin(0, b"f"), Some(StrOrigin::Text), "a TTL change keeps the object");
+        s.del(0, &[b"f"]);
+        s.set(0, b"f", "1", SetOptions::default()).unwrap();
+        assert_eq!(s.str_origin(0, b"f"), None, "a deleted key's slot starts clean");
+        s.flushall();
+        s.set(0, b"r", "1", SetOptions::default()).unwrap();
+        assert_eq!(s.str_origin(0, b"r"), None);
+    }
+
+    #[test]
+    fn lcs_like_redis() {
+        // Redis's documentation example.
+        let r = lcs(b"ohmytext", b"mynewtext", true, 0).unwrap();
+        assert_eq!((r.len, &r.text[..]), (6, &b"mytext"[..]));
+        assert_eq!(
+            r.matches,
+            vec![LcsMatch { a: (4, 7), b: (5, 8), len: 4 }, LcsMatch { a: (2, 3), b: (0, 1), len: 2 }]
+        );
+        let r = lcs(b"ohmytext", b"mynewtext", true, 4).unwrap();
+        assert_eq!(r.matches, vec![LcsMatch { a: (4, 7), b: (5, 8), len: 4 }]);
+        let r = lcs(b"ohmytext", b"mynewtext", false, 0).unwrap();
+        assert_eq!((r.len, r.text.len(), r.matches.len()), (6, 0, 0));
+        assert_eq!(lcs(b"", b"abc", true, 0).unwrap(), Lcs::default());
+        // Ties drop a byte of the second string first.
+        assert_eq!(lcs(b"ab", b"ba", true, 0).unwrap().text, b"b");
+        let big = vec![b'x'; 20_000];
+        assert_eq!(
+            lcs(&big, &big, true, 0),
+            Err(Error::OutOfRange("Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"))
+        );
+    }
     use crate::clock::Clock;
     use crate::shard::ShardConfig;
     use crate::types::List;

@@ -11,6 +11,8 @@ use crate::resp::ReplyBuf;
 
 pub mod cluster;
 pub mod connection;
+pub mod keys;
+pub mod list;
 pub mod pubsub;
 pub mod server;
 pub mod string;
@@ -20,6 +22,8 @@ pub mod transaction;
 const FAMILIES: &[&[&Command]] = &[
     connection::COMMANDS,
     string::COMMANDS,
+    keys::COMMANDS,
+    list::COMMANDS,
     pubsub::COMMANDS,
     transaction::COMMANDS,
     server::COMMANDS,

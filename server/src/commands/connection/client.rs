@@ -5,7 +5,7 @@
 use bytes::Bytes;
 
 use crate::cmd::{eq_ic, flags, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run};
-use crate::commands::connection::client_list::{INFO, KILL, LIST};
+use crate::commands::connection::client_list::{INFO, KILL, LIST, UNBLOCK};
 use crate::commands::{reply_help, run_subcommand};
 use crate::conn::Conn;
 
@@ -22,7 +22,8 @@ pub const CLIENT: Command = Command {
 };
 
 /// CLIENT's subcommands.
-pub const SUBCOMMANDS: &[&Command] = &[&ID, &SETNAME, &GETNAME, &LIST, &INFO, &KILL, &SETINFO, &NO_EVICT, &HELP];
+pub const SUBCOMMANDS: &[&Command] =
+    &[&ID, &SETNAME, &GETNAME, &LIST, &INFO, &KILL, &UNBLOCK, &SETINFO, &NO_EVICT, &HELP];
 
 const CONN_FLAGS: u32 = flags::NOSCRIPT | flags::LOADING | flags::STALE;
 
@@ -188,6 +189,8 @@ fn help(conn: &mut Conn, args: &[Bytes]) -> CmdResult {
             "      Return clients of specified IDs only.",
             "SETNAME <name>",
             "    Assign the name <name> to the current connection.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
             "SETINFO <option> <value>",
             "    Set client meta attr. Options are:",
             "    * LIB-NAME: the client lib name.",

@@ -1,6 +1,6 @@
-//! CLIENT LIST, CLIENT INFO and CLIENT KILL. A connection lives on the core
-//! that accepted it and is registered there (`local::Local::clients`), so
-//! LIST and KILL visit every core: the closure sent to each shard reads or
+//! CLIENT LIST, CLIENT INFO, CLIENT KILL and CLIENT UNBLOCK. A connection
+//! lives on the core that accepted it and is registered there
+//! (`local::Local::clients`), so LIST, KILL and UNBLOCK visit every core: the closure sent to each shard reads or
 //! kills that core's own clients on its own thread.
 
 use std::fmt::Write;
@@ -47,6 +47,17 @@ pub(super) const KILL: Command = Command {
     group: "connection",
     summary: "Terminates open connections.",
     since: "2.4.0",
+};
+
+pub(super) const UNBLOCK: Command = Command {
+    name: "client|unblock",
+    arity: -3,
+    flags: FLAGS,
+    keys: KeySpec::None,
+    run: Run::Async(unblock),
+    group: "connection",
+    summary: "Unblocks a client blocked by a blocking command from a different connection.",
+    since: "5.0.0",
 };
 
 /// Client types of `TYPE` filters.
@@ -297,6 +308,38 @@ fn kill(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
         } else {
             conn.out.int(killed as i64);
         }
+        Ok(())
+    })
+}
+
+/// `CLIENT UNBLOCK client-id [TIMEOUT | ERROR]`: ends a blocking pop of
+/// another client as if it timed out, or with the `UNBLOCKED` error.
+fn unblock(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
+    Box::pin(async move {
+        if args.len() > 4 {
+            return Err(ReplyError::owned(format!(
+                "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+                String::from_utf8_lossy(&args[1]),
+                String::from_utf8_lossy(&args[0]).to_ascii_uppercase()
+            )));
+        }
+        let error = match args.get(3) {
+            None => false,
+            Some(r) if eq_ic(r, "timeout") => false,
+            Some(r) if eq_ic(r, "error") => true,
+            Some(_) => return Err(ReplyError::text("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")),
+        };
+        let id = parse_int(&args[2])?;
+        let calls = (0..conn.ctx.shards()).map(|i| {
+            conn.ctx.call(i, move |_: &mut Shard| {
+                u64::try_from(id).is_ok_and(|id| crate::blocking::unblock_client(id, error))
+            })
+        });
+        let mut unblocked = false;
+        for r in join_all(calls).await {
+            unblocked |= r?;
+        }
+        conn.out.int(i64::from(unblocked));
         Ok(())
     })
 }

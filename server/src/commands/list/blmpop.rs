@@ -1,0 +1,46 @@
+use bytes::Bytes;
+use coreshard_engine::Txn;
+
+use crate::blocking::{self, Op, Request, Shape};
+use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
+use crate::conn::Conn;
+use crate::resp::ReplyBuf;
+
+/// `BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]`.
+pub const BLMPOP: Command = Command {
+    name: "blmpop",
+    arity: -5,
+    flags: flags::WRITE | flags::BLOCKING,
+    keys: KeySpec::NumKeys { at: 2, dest: false },
+    run: Run::Keyed { shard: run, spanning },
+    group: "list",
+    summary: "Pop elements from a list, or block until one is available",
+    since: "7.0.0",
+};
+
+fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
+    blocking::parse_timeout(&args[1])?;
+    super::lmpop::pop_at(c, args, 2)
+}
+
+async fn span(txn: &Txn, db: u8, args: &[Bytes], out: &mut ReplyBuf) -> CmdResult {
+    blocking::parse_timeout(&args[1])?;
+    super::lmpop::pop_at_spanning(txn, db, args, 2, out).await
+}
+
+fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+    Box::pin(span(txn, db, args, out))
+}
+
+async fn block_mpop(conn: &mut Conn, args: Vec<Bytes>) -> CmdResult {
+    let timeout = blocking::parse_timeout(&args[1])?;
+    let m = super::parse_mpop(&args, 2)?;
+    let keys = args[m.first_key..m.first_key + m.numkeys].iter().map(|k| Bytes::copy_from_slice(k)).collect();
+    let op = Op::Pop { side: m.side, count: m.count };
+    let req = Request { db: conn.db, keys, op, shape: Shape::KeyValues, timeout };
+    blocking::block(conn, req).await
+}
+
+pub(super) fn block(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
+    Box::pin(block_mpop(conn, args))
+}

@@ -1,0 +1,44 @@
+use bytes::Bytes;
+use coreshard_engine::types::ListSide;
+use coreshard_engine::Txn;
+
+use crate::blocking;
+use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
+use crate::conn::Conn;
+use crate::resp::ReplyBuf;
+
+/// `BRPOPLPUSH source destination timeout`: BLMOVE source destination
+/// RIGHT LEFT timeout.
+pub const BRPOPLPUSH: Command = Command {
+    name: "brpoplpush",
+    arity: 4,
+    flags: flags::WRITE | flags::DENYOOM | flags::NOSCRIPT | flags::BLOCKING,
+    keys: KeySpec::TWO,
+    run: Run::Keyed { shard: run, spanning },
+    group: "list",
+    summary: "Pop an element from a list, push it to another list and return it; or block until one is available",
+    since: "2.2.0",
+};
+
+fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
+    blocking::parse_timeout(&args[3])?;
+    super::blmove::move_now(c, args, ListSide::Right, ListSide::Left)
+}
+
+async fn span(txn: &Txn, db: u8, args: &[Bytes], out: &mut ReplyBuf) -> CmdResult {
+    blocking::parse_timeout(&args[3])?;
+    super::blmove::move_now_spanning(txn, db, args, ListSide::Right, ListSide::Left, out).await
+}
+
+fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+    Box::pin(span(txn, db, args, out))
+}
+
+async fn block_run(conn: &mut Conn, args: Vec<Bytes>) -> CmdResult {
+    let timeout = blocking::parse_timeout(&args[3])?;
+    super::blmove::block_move(conn, &args, ListSide::Right, ListSide::Left, timeout).await
+}
+
+pub(super) fn block(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
+    Box::pin(block_run(conn, args))
+}

@@ -1,0 +1,37 @@
+use bytes::Bytes;
+use coreshard_engine::Txn;
+
+use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
+use crate::resp::ReplyBuf;
+
+/// `LMOVE source destination LEFT|RIGHT LEFT|RIGHT`, atomic across shards.
+pub const LMOVE: Command = Command {
+    name: "lmove",
+    arity: 5,
+    flags: flags::WRITE | flags::DENYOOM,
+    keys: KeySpec::TWO,
+    run: Run::Keyed { shard: run, spanning },
+    group: "list",
+    summary: "Pop an element from a list, push it to another list and return it",
+    since: "6.2.0",
+};
+
+fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
+    let from = super::parse_side(&args[3])?;
+    let to = super::parse_side(&args[4])?;
+    let v = c.shard.lmove(c.db, &args[1], &args[2], from, to)?;
+    c.out.bulk_opt(v.as_deref());
+    Ok(())
+}
+
+async fn span(txn: &Txn, db: u8, args: &[Bytes], out: &mut ReplyBuf) -> CmdResult {
+    let from = super::parse_side(&args[3])?;
+    let to = super::parse_side(&args[4])?;
+    let v = super::move_spanning(txn, db, &args[1], &args[2], from, to).await?;
+    out.bulk_opt(v.as_deref());
+    Ok(())
+}
+
+fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+    Box::pin(span(txn, db, args, out))
+}

@@ -1,0 +1,33 @@
+use bytes::Bytes;
+use coreshard_engine::{Error, Kind};
+
+use crate::cmd::{flags, parse_int, CmdResult, Command, KeySpec, Run, ShardCall};
+
+/// `LSET key index element`.
+pub const LSET: Command = Command {
+    name: "lset",
+    arity: 4,
+    flags: flags::WRITE | flags::DENYOOM,
+    keys: KeySpec::FIRST,
+    run: Run::Shard(run),
+    group: "list",
+    summary: "Set the value of an element in a list by its index",
+    since: "1.0.0",
+};
+
+fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
+    let index = match parse_int(&args[2]) {
+        Ok(i) => i,
+        // Redis checks the key (missing, wrong type) before the index.
+        Err(e) => {
+            return Err(match c.shard.kind_of(c.db, &args[1]) {
+                None => Error::NoSuchKey.into(),
+                Some(Kind::List) => e,
+                Some(_) => Error::WrongType.into(),
+            })
+        }
+    };
+    c.shard.lset(c.db, &args[1], index, Bytes::copy_from_slice(&args[3]))?;
+    c.out.ok();
+    Ok(())
+}

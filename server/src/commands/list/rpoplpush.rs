@@ -1,0 +1,34 @@
+use bytes::Bytes;
+use coreshard_engine::types::ListSide;
+use coreshard_engine::Txn;
+
+use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
+use crate::resp::ReplyBuf;
+
+/// `RPOPLPUSH source destination`: LMOVE source destination RIGHT LEFT.
+pub const RPOPLPUSH: Command = Command {
+    name: "rpoplpush",
+    arity: 3,
+    flags: flags::WRITE | flags::DENYOOM,
+    keys: KeySpec::TWO,
+    run: Run::Keyed { shard: run, spanning },
+    group: "list",
+    summary: "Remove the last element in a list, prepend it to another list and return it",
+    since: "1.2.0",
+};
+
+fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
+    let v = c.shard.lmove(c.db, &args[1], &args[2], ListSide::Right, ListSide::Left)?;
+    c.out.bulk_opt(v.as_deref());
+    Ok(())
+}
+
+async fn span(txn: &Txn, db: u8, args: &[Bytes], out: &mut ReplyBuf) -> CmdResult {
+    let v = super::move_spanning(txn, db, &args[1], &args[2], ListSide::Right, ListSide::Left).await?;
+    out.bulk_opt(v.as_deref());
+    Ok(())
+}
+
+fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+    Box::pin(span(txn, db, args, out))
+}

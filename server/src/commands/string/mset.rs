@@ -1,0 +1,75 @@
+//! MSET and MSETNX.
+
+use bytes::Bytes;
+use coreshard_engine::Txn;
+
+use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run, ShardCall};
+use crate::resp::ReplyBuf;
+
+const PAIRS: KeySpec = KeySpec::Range { first: 1, last: -1, step: 2 };
+
+/// `MSET key value [key value ...]`: atomic across shards.
+pub const MSET: Command = Command {
+    name: "mset",
+    arity: -3,
+    flags: flags::WRITE | flags::DENYOOM,
+    keys: PAIRS,
+    run: Run::Keyed { shard: mset, spanning: mset_spanning },
+    group: "string",
+    summary: "Atomically creates or modifies the string values of one or more keys.",
+    since: "1.0.1",
+};
+
+/// `MSETNX key value [key value ...]`: sets all or none, atomic across
+/// shards.
+pub const MSETNX: Command = Command {
+    name: "msetnx",
+    arity: -3,
+    flags: flags::WRITE | flags::DENYOOM,
+    keys: PAIRS,
+    run: Run::Keyed { shard: msetnx, spanning: msetnx_spanning },
+    group: "string",
+    summary: "Atomically modifies the string values of one or more keys only when all keys don't exist.",
+    since: "1.0.1",
+};
+
+/// The pairs, copied out of the request (values are stored). An odd
+/// number of arguments after the name is Redis's arity error.
+fn pairs(name: &str, args: &[Bytes]) -> Result<Vec<(Bytes, Bytes)>, ReplyError> {
+    if args.len() % 2 == 0 {
+        return Err(ReplyError::arity(name));
+    }
+    Ok(args[1..].chunks_exact(2).map(|p| (Bytes::copy_from_slice(&p[0]), Bytes::copy_from_slice(&p[1]))).collect())
+}
+
+fn mset(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
+    let pairs = pairs("mset", args)?;
+    c.shard.mset(c.db, &pairs)?;
+    c.out.ok();
+    Ok(())
+}
+
+fn msetnx(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
+    let pairs = pairs("msetnx", args)?;
+    let set = c.shard.msetnx(c.db, &pairs)?;
+    c.out.int(i64::from(set));
+    Ok(())
+}
+
+fn mset_spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+    Box::pin(async move {
+        let pairs = pairs("mset", args)?;
+        txn.mset(db, pairs).await?;
+        out.ok();
+        Ok(())
+    })
+}
+
+fn msetnx_spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+    Box::pin(async move {
+        let pairs = pairs("msetnx", args)?;
+        let set = txn.msetnx(db, pairs).await?;
+        out.int(i64::from(set));
+        Ok(())
+    })
+}
