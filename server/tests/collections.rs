@@ -158,7 +158,6 @@ fn in_transaction_resp2() {
 }
 
 #[test]
-#[ignore = "needs HELLO (connection commands) to switch to RESP3"]
 fn in_transaction_resp3() {
     compare(IN_TRANSACTION, true);
 }
@@ -305,7 +304,6 @@ fn hashes_resp2() {
 }
 
 #[test]
-#[ignore = "needs HELLO (connection commands) to switch to RESP3"]
 fn hashes_resp3() {
     compare(HASHES, true);
 }
@@ -511,7 +509,6 @@ fn sets_resp2() {
 }
 
 #[test]
-#[ignore = "needs HELLO (connection commands) to switch to RESP3"]
 fn sets_resp3() {
     compare(SETS, true);
 }
@@ -851,7 +848,6 @@ fn zsets_resp2() {
 }
 
 #[test]
-#[ignore = "needs HELLO (connection commands) to switch to RESP3"]
 fn zsets_resp3() {
     compare(ZSETS, true);
 }

@@ -44,9 +44,7 @@ macro_rules! differential_tests {
 }
 
 differential_tests! {
-    #[ignore = "enabled once the command family is implemented"]
     connection,
-    #[ignore = "enabled once the command family is implemented"]
     errors,
     expiry,
     float_precision,
