@@ -330,13 +330,13 @@ impl Conn {
             return;
         };
         if !cmd.arity_ok(args.len()) {
-            self.reject(ReplyError::arity(cmd.name));
+            self.reject_command(cmd, ReplyError::arity(cmd.name)).await;
             return;
         }
         // A password set after this client connected does not lock it out,
         // and one removed lets it in, as in Redis.
         if !self.authed && !cmd.has(flags::NO_AUTH) && self.server.auth_required.load(Ordering::Relaxed) {
-            self.reject(ReplyError::text("NOAUTH Authentication required."));
+            self.reject_command(cmd, ReplyError::text("NOAUTH Authentication required.")).await;
             return;
         }
         if self.multi.is_some() && !cmd.has(flags::TXN_CONTROL) {
@@ -430,6 +430,18 @@ impl Conn {
 
     /// An error for a command refused before running; inside MULTI it also
     /// dooms the transaction (EXECABORT).
+    /// A known command refused before running. A refused EXEC also ends
+    /// the transaction, as Redis's `execCommandAbort` does.
+    async fn reject_command(&mut self, cmd: &'static Command, e: ReplyError) {
+        if cmd.name != "exec" {
+            self.reject(e);
+            return;
+        }
+        crate::commands::transaction::discard(self).await;
+        let reason = e.0.strip_prefix("ERR ").unwrap_or(&e.0);
+        self.out.error(&format!("EXECABORT Transaction discarded because of: {reason}"));
+    }
+
     fn reject(&mut self, e: ReplyError) {
         if let Some(m) = self.multi.as_mut() {
             m.aborted = true;

@@ -53,7 +53,6 @@ differential_tests! {
     lists,
     sets,
     strings,
-    #[ignore = "enabled once the command family is implemented"]
     transactions,
     #[ignore = "needs the blocking sorted-set pops BZPOPMIN, BZPOPMAX and BZMPOP"]
     zsets,
