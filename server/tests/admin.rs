@@ -2,22 +2,18 @@
 //! RESET, CLIENT, INFO, CONFIG, COMMAND, SLOWLOG, MEMORY, TIME, LASTSAVE,
 //! limits and shutdown.
 
-mod adminkit;
 mod common;
 
 use std::io::Write;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use adminkit::{info, info_field, key_on, settle_clients, shard_conn, shards, start, ReplyExt};
-use common::{encode_command, read_reply_from, Coreshard, Reply, RespConn};
+use common::{encode_command, key_on, read_reply_from, wait_until, Coreshard, Reply, RespConn};
 
-fn ok() -> Reply {
-    Reply::Simple("OK".into())
-}
+const SHARDS: usize = 2;
 
 #[test]
 fn requirepass_locks_everything_but_auth_hello_and_quit() {
-    let s = start(&["--requirepass", "s3cret"]);
+    let s = Coreshard::start(SHARDS, &["--requirepass", "s3cret"]);
     let mut c = s.conn();
     for cmd in [&["GET", "k"][..], &["PING"], &["CLIENT", "ID"], &["INFO"], &["SET", "k", "v"]] {
         assert_eq!(c.cmd(cmd).err(), "NOAUTH Authentication required.", "{cmd:?}");
@@ -34,8 +30,8 @@ fn requirepass_locks_everything_but_auth_hello_and_quit() {
     assert_eq!(c.cmd(&["HELLO", "3", "AUTH", "default", "nope"]).err(), wrongpass);
     assert_eq!(c.cmd(&["AUTH", "a", "b", "c"]).err(), "ERR syntax error");
     assert_eq!(c.cmd(&["GET", "k"]).err(), "NOAUTH Authentication required.");
-    assert_eq!(c.cmd(&["AUTH", "s3cret"]), ok());
-    assert_eq!(c.cmd(&["SET", "k", "v"]), ok());
+    assert_eq!(c.cmd(&["AUTH", "s3cret"]), Reply::ok());
+    assert_eq!(c.cmd(&["SET", "k", "v"]), Reply::ok());
     assert_eq!(c.cmd(&["GET", "k"]).text(), "v");
     // A failed AUTH does not log an authenticated client out.
     assert_eq!(c.cmd(&["AUTH", "wrong"]).err(), wrongpass);
@@ -53,25 +49,25 @@ fn requirepass_locks_everything_but_auth_hello_and_quit() {
 
     // QUIT is allowed before AUTH.
     let mut q = s.conn();
-    assert_eq!(q.cmd(&["QUIT"]), ok());
+    assert_eq!(q.cmd(&["QUIT"]), Reply::ok());
     assert!(q.is_closed_within(Duration::from_secs(5)));
 
     // Removing the password lets unauthenticated clients in; setting it
     // again does not log out clients already in.
     let mut other = s.conn();
-    assert_eq!(h.cmd(&["CONFIG", "SET", "requirepass", ""]), ok());
+    assert_eq!(h.cmd(&["CONFIG", "SET", "requirepass", ""]), Reply::ok());
     assert_eq!(other.cmd(&["GET", "k"]).text(), "v");
-    assert_eq!(h.cmd(&["CONFIG", "SET", "requirepass", "again"]), ok());
+    assert_eq!(h.cmd(&["CONFIG", "SET", "requirepass", "again"]), Reply::ok());
     assert_eq!(h.cmd(&["GET", "k"]).text(), "v");
     let mut late = s.conn();
     assert_eq!(late.cmd(&["GET", "k"]).err(), "NOAUTH Authentication required.");
-    assert_eq!(late.cmd(&["AUTH", "again"]), ok());
+    assert_eq!(late.cmd(&["AUTH", "again"]), Reply::ok());
     assert_eq!(late.cmd(&["CONFIG", "GET", "requirepass"]).items()[1].text(), "again");
 }
 
 #[test]
 fn auth_without_a_password() {
-    let s = start(&[]);
+    let s = Coreshard::start(SHARDS, &[]);
     let mut c = s.conn();
     assert_eq!(
         c.cmd(&["AUTH", "x"]).err(),
@@ -79,7 +75,7 @@ fn auth_without_a_password() {
          configuration is correct?"
     );
     // The default user has no password: any password works for it.
-    assert_eq!(c.cmd(&["AUTH", "default", "anything"]), ok());
+    assert_eq!(c.cmd(&["AUTH", "default", "anything"]), Reply::ok());
     assert_eq!(
         c.cmd(&["AUTH", "bob", "anything"]).err(),
         "WRONGPASS invalid username-password pair or user is disabled."
@@ -88,7 +84,7 @@ fn auth_without_a_password() {
 
 #[test]
 fn hello_and_reset() {
-    let s = start(&[]);
+    let s = Coreshard::start(SHARDS, &[]);
     let mut c = s.conn();
     assert_eq!(c.cmd(&["HELLO", "4"]).err(), "NOPROTO unsupported protocol version");
     assert_eq!(c.cmd(&["HELLO", "x"]).err(), "ERR Protocol version is not an integer or out of range");
@@ -116,7 +112,7 @@ fn hello_and_reset() {
     assert!(matches!(m, Reply::Map(_)));
     assert_eq!(c.cmd(&["CLIENT", "GETNAME"]).text(), "conn-1");
     assert!(matches!(c.cmd(&["CLIENT", "INFO"]), Reply::Verbatim { .. }), "RESP3 verbatim text");
-    assert_eq!(c.cmd(&["SELECT", "3"]), ok());
+    assert_eq!(c.cmd(&["SELECT", "3"]), Reply::ok());
     assert_eq!(c.cmd(&["RESET"]), Reply::Simple("RESET".into()));
     // Back to RESP2, no name, db 0.
     assert_eq!(c.cmd(&["GET", "nokey"]), Reply::NullBulk);
@@ -125,13 +121,13 @@ fn hello_and_reset() {
     assert!(c.cmd(&["CLIENT", "INFO"]).text().contains(" db=0 "));
 
     // Shard ports are cluster nodes.
-    let mut n = shard_conn(&s, 1);
+    let mut n = s.shard_conn(1);
     assert_eq!(n.cmd(&["HELLO"]).field("mode").text(), "cluster");
 }
 
 #[test]
 fn client_id_name_info_and_setinfo() {
-    let s = start(&[]);
+    let s = Coreshard::start(SHARDS, &[]);
     let mut c = s.conn();
     let id = c.cmd(&["CLIENT", "ID"]).int();
     assert!(id > 0);
@@ -140,10 +136,10 @@ fn client_id_name_info_and_setinfo() {
         c.cmd(&["CLIENT", "SETNAME", "a b"]).err(),
         "ERR Client names cannot contain spaces, newlines or special characters."
     );
-    assert_eq!(c.cmd(&["CLIENT", "SETNAME", "worker"]), ok());
+    assert_eq!(c.cmd(&["CLIENT", "SETNAME", "worker"]), Reply::ok());
     assert_eq!(c.cmd(&["CLIENT", "GETNAME"]).text(), "worker");
-    assert_eq!(c.cmd(&["CLIENT", "SETINFO", "LIB-NAME", "mylib"]), ok());
-    assert_eq!(c.cmd(&["CLIENT", "SETINFO", "lib-ver", "1.0"]), ok());
+    assert_eq!(c.cmd(&["CLIENT", "SETINFO", "LIB-NAME", "mylib"]), Reply::ok());
+    assert_eq!(c.cmd(&["CLIENT", "SETINFO", "lib-ver", "1.0"]), Reply::ok());
     assert_eq!(c.cmd(&["CLIENT", "SETINFO", "lib-foo", "1"]).err(), "ERR Unrecognized option 'lib-foo'");
     assert_eq!(
         c.cmd(&["CLIENT", "SETINFO", "lib-name", "a b"]).err(),
@@ -193,9 +189,9 @@ fn client_id_name_info_and_setinfo() {
     assert!(line.contains(" cmd=client|info "));
     assert!(line.contains(" lib-name=mylib lib-ver=1.0"));
     assert!(line.contains(" flags=N "));
-    assert_eq!(c.cmd(&["CLIENT", "SETNAME", ""]), ok());
+    assert_eq!(c.cmd(&["CLIENT", "SETNAME", ""]), Reply::ok());
     assert_eq!(c.cmd(&["CLIENT", "GETNAME"]), Reply::NullBulk);
-    assert_eq!(c.cmd(&["CLIENT", "NO-EVICT", "on"]), ok());
+    assert_eq!(c.cmd(&["CLIENT", "NO-EVICT", "on"]), Reply::ok());
     assert_eq!(c.cmd(&["CLIENT", "NO-EVICT", "maybe"]).err(), "ERR syntax error");
 
     assert_eq!(c.cmd(&["CLIENT", "foo"]).err(), "ERR unknown subcommand 'foo'. Try CLIENT HELP.");
@@ -213,16 +209,16 @@ fn field<'a>(line: &'a str, field: &str) -> &'a str {
 
 #[test]
 fn client_list_and_kill_cover_every_core() {
-    let s = start(&[]);
+    let s = Coreshard::start(SHARDS, &[]);
     // Connections on shard ports live on that shard's core.
-    let mut a = shard_conn(&s, 0);
-    let mut b = shard_conn(&s, 1);
+    let mut a = s.shard_conn(0);
+    let mut b = s.shard_conn(1);
     let mut main = s.conn();
-    assert_eq!(a.cmd(&["CLIENT", "SETNAME", "on-core-0"]), ok());
-    assert_eq!(b.cmd(&["CLIENT", "SETNAME", "on-core-1"]), ok());
+    assert_eq!(a.cmd(&["CLIENT", "SETNAME", "on-core-0"]), Reply::ok());
+    assert_eq!(b.cmd(&["CLIENT", "SETNAME", "on-core-1"]), Reply::ok());
     let (ida, idb) = (a.cmd(&["CLIENT", "ID"]).int(), b.cmd(&["CLIENT", "ID"]).int());
     let idm = main.cmd(&["CLIENT", "ID"]).int();
-    settle_clients(&mut main, 3);
+    main.wait_connected_clients(3);
 
     let text = main.cmd(&["CLIENT", "LIST"]).text();
     let lines: Vec<&str> = text.lines().collect();
@@ -261,12 +257,12 @@ fn client_list_and_kill_cover_every_core() {
 
     // Old form by address.
     let addr_a = field(&a.cmd(&["CLIENT", "INFO"]).text(), "addr").to_string();
-    assert_eq!(main.cmd(&["CLIENT", "KILL", &addr_a]), ok());
+    assert_eq!(main.cmd(&["CLIENT", "KILL", &addr_a]), Reply::ok());
     assert!(a.is_closed_within(Duration::from_secs(5)));
 
     // LADDR: everything connected to shard 0's port; SKIPME yes spares the caller.
-    let mut c1 = shard_conn(&s, 0);
-    let mut c2 = shard_conn(&s, 0);
+    let mut c1 = s.shard_conn(0);
+    let mut c2 = s.shard_conn(0);
     assert_eq!(c1.cmd(&["PING"]), Reply::Simple("PONG".into()));
     assert_eq!(c2.cmd(&["PING"]), Reply::Simple("PONG".into()));
     let laddr = format!("127.0.0.1:{}", s.shard_port(0));
@@ -281,15 +277,15 @@ fn client_list_and_kill_cover_every_core() {
 
 #[test]
 fn info_sections_and_counters() {
-    let s = start(&[]);
-    let mut c = shard_conn(&s, 0);
-    let k0 = key_on(0, "k");
-    let k1 = key_on(1, "k");
-    assert_eq!(c.cmd(&["SET", &k0, "v"]), ok());
-    assert_eq!(c.cmd(&["SET", &k1, "v", "EX", "100"]), ok());
+    let s = Coreshard::start(SHARDS, &[]);
+    let mut c = s.shard_conn(0);
+    let k0 = key_on(SHARDS, 0, "k");
+    let k1 = key_on(SHARDS, 1, "k");
+    assert_eq!(c.cmd(&["SET", &k0, "v"]), Reply::ok());
+    assert_eq!(c.cmd(&["SET", &k1, "v", "EX", "100"]), Reply::ok());
     assert_eq!(c.cmd(&["GET", &k0]).text(), "v");
     assert_eq!(c.cmd(&["GET", "missing"]), Reply::NullBulk);
-    settle_clients(&mut c, 1);
+    c.wait_connected_clients(1);
 
     let text = c.cmd(&["INFO"]).text();
     let headers: Vec<&str> = text.lines().filter(|l| l.starts_with('#')).collect();
@@ -309,7 +305,7 @@ fn info_sections_and_counters() {
         ]
     );
     assert!(text.contains("\r\n\r\n# Clients\r\n"), "sections separated by a blank CRLF line");
-    let all = info(&mut c, "everything");
+    let all = c.info("everything");
     let get = |k: &str| all.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone()).unwrap_or_else(|| panic!("{k}"));
     assert_eq!(get("redis_version"), "7.0.15");
     assert_eq!(get("coreshard_version"), env!("CARGO_PKG_VERSION"));
@@ -338,11 +334,11 @@ fn info_sections_and_counters() {
 
     // The main port is a standalone server.
     let mut m = s.conn();
-    assert_eq!(info_field(&mut m, "cluster", "cluster_enabled"), "0");
-    assert_eq!(info_field(&mut m, "server", "redis_mode"), "standalone");
+    assert_eq!(m.info_field("cluster", "cluster_enabled"), "0");
+    assert_eq!(m.info_field("server", "redis_mode"), "standalone");
 
     // Shards: on core 0, one SET and the GETs ran inline, one SET hopped.
-    let sh = shards(&mut c);
+    let sh = c.shard_lines();
     assert_eq!(sh.len(), 2);
     assert_eq!(sh[0].port, u64::from(s.shard_port(0)));
     assert_eq!(sh[1].port, u64::from(s.shard_port(1)));
@@ -353,16 +349,16 @@ fn info_sections_and_counters() {
     assert!(sh[0].commands >= sh[0].local + sh[0].hops_out);
 
     // CONFIG RESETSTAT zeroes the counters on every core.
-    assert_eq!(c.cmd(&["CONFIG", "RESETSTAT"]), ok());
-    assert_eq!(info_field(&mut c, "stats", "keyspace_hits"), "0");
-    let sh = shards(&mut c);
+    assert_eq!(c.cmd(&["CONFIG", "RESETSTAT"]), Reply::ok());
+    assert_eq!(c.info_field("stats", "keyspace_hits"), "0");
+    let sh = c.shard_lines();
     assert_eq!((sh[0].hops_out, sh[1].hops_in), (0, 0));
     assert_eq!(sh[1].commands, 0);
 }
 
 #[test]
 fn config_get_and_set() {
-    let s = start(&["--maxclients", "500"]);
+    let s = Coreshard::start(SHARDS, &["--maxclients", "500"]);
     let mut c = s.conn();
     let get = |c: &mut RespConn, p: &str| -> Vec<(String, String)> {
         c.cmd(&["CONFIG", "GET", p]).pairs().iter().map(|(k, v)| (k.text(), v.text())).collect()
@@ -387,10 +383,10 @@ fn config_get_and_set() {
     let both = c.cmd(&["CONFIG", "GET", "timeout", "time*", "databases"]).pairs();
     assert_eq!(both.len(), 2);
 
-    assert_eq!(c.cmd(&["CONFIG", "SET", "maxclients", "600", "timeout", "30"]), ok());
+    assert_eq!(c.cmd(&["CONFIG", "SET", "maxclients", "600", "timeout", "30"]), Reply::ok());
     assert_eq!(get(&mut c, "maxclients")[0].1, "600");
     assert_eq!(get(&mut c, "timeout")[0].1, "30");
-    assert_eq!(info_field(&mut c, "clients", "maxclients"), "600");
+    assert_eq!(c.info_field("clients", "maxclients"), "600");
     assert_eq!(
         c.cmd(&["CONFIG", "SET", "port", "1"]).err(),
         "ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config"
@@ -408,7 +404,7 @@ fn config_get_and_set() {
     // A bad pair changes nothing.
     assert!(c.cmd(&["CONFIG", "SET", "timeout", "5", "maxclients", "0"]).err().contains("argument 'maxclients'"));
     assert_eq!(get(&mut c, "timeout")[0].1, "30");
-    assert_eq!(c.cmd(&["CONFIG", "SET", "loglevel", "warning"]), ok());
+    assert_eq!(c.cmd(&["CONFIG", "SET", "loglevel", "warning"]), Reply::ok());
     assert_eq!(get(&mut c, "loglevel")[0].1, "warning");
     assert_eq!(c.cmd(&["CONFIG", "foo"]).err(), "ERR unknown subcommand 'foo'. Try CONFIG HELP.");
     assert_eq!(c.cmd(&["CONFIG", "HELP"]).items()[1].text(), "GET <pattern>");
@@ -416,11 +412,11 @@ fn config_get_and_set() {
 
 #[test]
 fn config_set_memory_limits_apply_to_every_shard() {
-    let s = start(&[]);
+    let s = Coreshard::start(SHARDS, &[]);
     let mut c = s.conn();
-    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", "2mb", "maxmemory-policy", "allkeys-lru"]), ok());
-    assert_eq!(info_field(&mut c, "memory", "maxmemory"), (2u64 << 20).to_string());
-    assert_eq!(info_field(&mut c, "memory", "maxmemory_policy"), "allkeys-lru");
+    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", "2mb", "maxmemory-policy", "allkeys-lru"]), Reply::ok());
+    assert_eq!(c.info_field("memory", "maxmemory"), (2u64 << 20).to_string());
+    assert_eq!(c.info_field("memory", "maxmemory_policy"), "allkeys-lru");
     let value = "x".repeat(1000);
     let mut pipeline = Vec::new();
     for i in 0..6000 {
@@ -428,28 +424,28 @@ fn config_set_memory_limits_apply_to_every_shard() {
     }
     c.send_raw(&pipeline);
     for _ in 0..6000 {
-        assert_eq!(c.read_reply(), ok());
+        assert_eq!(c.read_reply(), Reply::ok());
     }
-    let sh = shards(&mut c);
-    let evicted: u64 = info_field(&mut c, "stats", "evicted_keys").parse().unwrap();
+    let sh = c.shard_lines();
+    let evicted = c.info_u64("stats", "evicted_keys");
     assert!(evicted > 0, "both shards are over budget");
     assert!(sh[0].keys > 0 && sh[1].keys > 0);
     assert!(sh[0].keys + sh[1].keys < 6000, "{sh:?}");
-    assert!(info_field(&mut c, "memory", "used_memory").parse::<u64>().unwrap() <= 3 << 20);
+    assert!(c.info_u64("memory", "used_memory") <= 3 << 20);
 
     // With noeviction, writes past the budget fail.
-    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory-policy", "noeviction", "maxmemory", "1mb"]), ok());
+    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory-policy", "noeviction", "maxmemory", "1mb"]), Reply::ok());
     let r = c.cmd(&["SET", "another", &value]);
     assert!(r.err().starts_with("OOM "), "{r:?}");
-    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", "0"]), ok());
-    assert_eq!(c.cmd(&["SET", "another", &value]), ok());
+    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", "0"]), Reply::ok());
+    assert_eq!(c.cmd(&["SET", "another", &value]), Reply::ok());
 }
 
 #[test]
 fn idle_timeout_set_at_runtime() {
-    let s = start(&[]);
+    let s = Coreshard::start(SHARDS, &[]);
     let mut c = s.conn();
-    assert_eq!(c.cmd(&["CONFIG", "SET", "timeout", "1"]), ok());
+    assert_eq!(c.cmd(&["CONFIG", "SET", "timeout", "1"]), Reply::ok());
     let mut idle = s.conn();
     assert_eq!(idle.cmd(&["PING"]), Reply::Simple("PONG".into()));
     let start = Instant::now();
@@ -459,41 +455,30 @@ fn idle_timeout_set_at_runtime() {
 
 #[test]
 fn maxclients_refuses_with_redis_error() {
-    let s = start(&["--maxclients", "3"]);
+    let s = Coreshard::start(SHARDS, &["--maxclients", "3"]);
     // The start-up readiness probes count until the server sees them close.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let mut held: Vec<RespConn> = Vec::new();
-    while held.len() < 3 {
+    let admitted = |s: &Coreshard| {
         let mut c = s.conn();
-        match c.try_cmd(&["PING"]) {
-            Ok(Reply::Simple(p)) if p == "PONG" => held.push(c),
-            other => {
-                assert!(Instant::now() < deadline, "never admitted: {other:?}");
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        }
-    }
+        matches!(c.try_cmd(&["PING"]), Ok(Reply::Simple(p)) if p == "PONG").then_some(c)
+    };
+    let mut held: Vec<RespConn> = Vec::new();
+    wait_until("three clients admitted", Duration::from_secs(5), || {
+        held.extend(admitted(&s));
+        held.len() == 3
+    });
     let mut extra = s.conn();
     assert_eq!(extra.read_reply().err(), "ERR max number of clients reached");
     assert!(extra.is_closed_within(Duration::from_secs(5)));
     drop(held.pop());
     // The slot frees up once the server sees the close.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let mut c = s.conn();
-        match c.try_cmd(&["PING"]).ok() {
-            Some(Reply::Simple(p)) if p == "PONG" => break,
-            _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
-            other => panic!("the freed slot was never reused: {other:?}"),
-        }
-    }
-    let rejected: u64 = info_field(&mut held[0], "stats", "rejected_connections").parse().unwrap();
+    wait_until("the freed slot reused", Duration::from_secs(5), || admitted(&s).is_some());
+    let rejected = held[0].info_u64("stats", "rejected_connections");
     assert!(rejected >= 1);
 }
 
 #[test]
 fn command_table_in_redis_shapes() {
-    let s = start(&[]);
+    let s = Coreshard::start(SHARDS, &[]);
     let mut c = s.conn();
     let count = c.cmd(&["COMMAND", "COUNT"]).int();
     let all = c.cmd(&["COMMAND"]).items();
@@ -559,19 +544,19 @@ fn command_table_in_redis_shapes() {
 
 #[test]
 fn slowlog_records_slow_commands_on_every_path() {
-    let s = start(&[]);
-    let mut c = shard_conn(&s, 0);
-    assert_eq!(c.cmd(&["CLIENT", "SETNAME", "slowpoke"]), ok());
-    assert_eq!(c.cmd(&["CONFIG", "SET", "slowlog-log-slower-than", "0"]), ok());
-    assert_eq!(c.cmd(&["SLOWLOG", "RESET"]), ok());
-    let k0 = key_on(0, "sl");
-    let k1 = key_on(1, "sl");
+    let s = Coreshard::start(SHARDS, &[]);
+    let mut c = s.shard_conn(0);
+    assert_eq!(c.cmd(&["CLIENT", "SETNAME", "slowpoke"]), Reply::ok());
+    assert_eq!(c.cmd(&["CONFIG", "SET", "slowlog-log-slower-than", "0"]), Reply::ok());
+    assert_eq!(c.cmd(&["SLOWLOG", "RESET"]), Reply::ok());
+    let k0 = key_on(SHARDS, 0, "sl");
+    let k1 = key_on(SHARDS, 1, "sl");
     let long = "y".repeat(200);
     // Inline on this core, hopped to the other core, on the connection.
-    assert_eq!(c.cmd(&["SET", &k0, &long]), ok());
-    assert_eq!(c.cmd(&["SET", &k1, "v"]), ok());
-    assert_eq!(c.cmd(&["AUTH", "default", "hunter2"]), ok());
-    assert_eq!(c.cmd(&["CONFIG", "SET", "slowlog-log-slower-than", "-1"]), ok());
+    assert_eq!(c.cmd(&["SET", &k0, &long]), Reply::ok());
+    assert_eq!(c.cmd(&["SET", &k1, "v"]), Reply::ok());
+    assert_eq!(c.cmd(&["AUTH", "default", "hunter2"]), Reply::ok());
+    assert_eq!(c.cmd(&["CONFIG", "SET", "slowlog-log-slower-than", "-1"]), Reply::ok());
     assert_eq!(c.cmd(&["GET", &k0]).text(), long, "not logged: the log is off");
 
     let entries = c.cmd(&["SLOWLOG", "GET", "-1"]).items();
@@ -601,21 +586,21 @@ fn slowlog_records_slow_commands_on_every_path() {
         c.cmd(&["SLOWLOG", "GET", "1", "2"]).err(),
         "ERR unknown subcommand or wrong number of arguments for 'GET'. Try SLOWLOG HELP."
     );
-    assert_eq!(c.cmd(&["CONFIG", "SET", "slowlog-max-len", "2"]), ok());
+    assert_eq!(c.cmd(&["CONFIG", "SET", "slowlog-max-len", "2"]), Reply::ok());
     assert_eq!(c.cmd(&["SLOWLOG", "LEN"]).int(), 2);
-    assert_eq!(c.cmd(&["SLOWLOG", "RESET"]), ok());
+    assert_eq!(c.cmd(&["SLOWLOG", "RESET"]), Reply::ok());
     assert_eq!(c.cmd(&["SLOWLOG", "LEN"]).int(), 0);
     assert_eq!(c.cmd(&["SLOWLOG", "HELP"]).items()[1].text(), "GET [<count>]");
 
     // A pipeline hopping to the other core: each command is timed there.
-    assert_eq!(c.cmd(&["CONFIG", "SET", "slowlog-log-slower-than", "0", "slowlog-max-len", "100"]), ok());
+    assert_eq!(c.cmd(&["CONFIG", "SET", "slowlog-log-slower-than", "0", "slowlog-max-len", "100"]), Reply::ok());
     let mut p = Vec::new();
     for i in 0..5 {
         p.extend(encode_command::<&[u8]>(&[b"SET", k1.as_bytes(), i.to_string().as_bytes()]));
     }
     c.send_raw(&p);
     for _ in 0..5 {
-        assert_eq!(c.read_reply(), ok());
+        assert_eq!(c.read_reply(), Reply::ok());
     }
     let entries = c.cmd(&["SLOWLOG", "GET", "-1"]).items();
     let sets = entries.iter().filter(|e| args(e)[0] == "SET").count();
@@ -624,11 +609,11 @@ fn slowlog_records_slow_commands_on_every_path() {
 
 #[test]
 fn memory_usage_time_lastsave_shutdown_abort() {
-    let s = start(&[]);
+    let s = Coreshard::start(SHARDS, &[]);
     let mut c = s.conn();
     for shard in 0..2 {
-        let k = key_on(shard, "mem");
-        assert_eq!(c.cmd(&["SET", &k, &"z".repeat(1000)]), ok());
+        let k = key_on(SHARDS, shard, "mem");
+        assert_eq!(c.cmd(&["SET", &k, &"z".repeat(1000)]), Reply::ok());
         let n = c.cmd(&["MEMORY", "USAGE", &k]).int();
         assert!(n > 1000 && n < 1300, "{n}");
         assert_eq!(c.cmd(&["MEMORY", "USAGE", &k, "SAMPLES", "0"]).int(), n);
@@ -661,7 +646,7 @@ fn memory_usage_time_lastsave_shutdown_abort() {
 /// must end with end-of-file, not a reset (which would destroy replies the
 /// client had not read yet). The process must exit with status 0.
 fn pipeline_across_shutdown(n: usize, stop: impl FnOnce(&Coreshard)) -> usize {
-    let mut s = start(&[]);
+    let mut s = Coreshard::start(SHARDS, &[]);
     let stream = std::net::TcpStream::connect(("127.0.0.1", s.port())).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let mut writer = stream.try_clone().unwrap();
@@ -675,7 +660,7 @@ fn pipeline_across_shutdown(n: usize, stop: impl FnOnce(&Coreshard)) -> usize {
         let mut r = std::io::BufReader::new(stream);
         for i in 0..=n {
             match read_reply_from(&mut r) {
-                Ok(reply) if i < n => assert_eq!(reply, ok(), "reply {i}"),
+                Ok(reply) if i < n => assert_eq!(reply, Reply::ok(), "reply {i}"),
                 Ok(reply) => assert_eq!(reply.text(), (n - 1).to_string()),
                 Err(e) => {
                     assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof, "after {i} replies: {e}");
@@ -725,7 +710,7 @@ fn shutdown_command_exits_zero_after_in_flight_requests() {
 
 #[test]
 fn monitor_and_debug_are_unknown() {
-    let s = start(&[]);
+    let s = Coreshard::start(SHARDS, &[]);
     let mut c = s.conn();
     assert!(c.cmd(&["MONITOR"]).err().starts_with("ERR unknown command 'MONITOR'"));
     assert!(c.cmd(&["DEBUG", "SLEEP", "0"]).err().starts_with("ERR unknown command 'DEBUG'"));
@@ -733,8 +718,8 @@ fn monitor_and_debug_are_unknown() {
 
 #[test]
 fn reset_leaves_multi_watch_and_subscriptions() {
-    let s = start(&[]);
-    let mut c = shard_conn(&s, 1);
+    let s = Coreshard::start(SHARDS, &[]);
+    let mut c = s.shard_conn(1);
     let mut admin = s.conn();
     assert_eq!(c.cmd(&["SUBSCRIBE", "news"]).items()[0].text(), "subscribe");
     assert_eq!(c.cmd(&["PSUBSCRIBE", "n*"]).items()[0].text(), "psubscribe");
@@ -769,30 +754,23 @@ fn reset_leaves_multi_watch_and_subscriptions() {
 
 #[test]
 fn client_unblock_reaches_a_client_on_another_core() {
-    let s = start(&[]);
-    let mut blocked = shard_conn(&s, 1);
-    let mut main = shard_conn(&s, 0);
+    let s = Coreshard::start(SHARDS, &[]);
+    let mut blocked = s.shard_conn(1);
+    let mut main = s.shard_conn(0);
     let id = blocked.cmd(&["CLIENT", "ID"]).int().to_string();
-    let wait_blocked = |main: &mut RespConn| {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            let line = main.cmd(&["CLIENT", "LIST", "ID", &id]).text();
-            if line.contains(" flags=b ") {
-                assert!(line.contains(" cmd=blpop "), "{line}");
-                return;
-            }
-            assert!(Instant::now() < deadline, "never blocked: {line}");
-            std::thread::sleep(Duration::from_millis(10));
-        }
+    let assert_blocked = |main: &mut RespConn| {
+        let line = main.cmd(&["CLIENT", "LIST", "ID", &id]).text();
+        assert!(line.contains(" flags=b ") && line.contains(" cmd=blpop "), "{line}");
     };
     blocked.send(&["BLPOP", "nolist", "0"]);
-    wait_blocked(&mut main);
-    assert_eq!(info_field(&mut main, "clients", "blocked_clients"), "1");
+    main.wait_blocked_clients(1);
+    assert_blocked(&mut main);
     assert_eq!(main.cmd(&["CLIENT", "UNBLOCK", &id, "ERROR"]).int(), 1);
     assert_eq!(blocked.read_reply().err(), "UNBLOCKED client unblocked via CLIENT UNBLOCK");
 
     blocked.send(&["BLPOP", "nolist", "0"]);
-    wait_blocked(&mut main);
+    main.wait_blocked_clients(1);
+    assert_blocked(&mut main);
     assert_eq!(main.cmd(&["CLIENT", "UNBLOCK", &id]).int(), 1);
     assert_eq!(blocked.read_reply(), Reply::NullArray, "as on timeout");
     assert_eq!(main.cmd(&["CLIENT", "UNBLOCK", &id]).int(), 0, "no longer blocked");

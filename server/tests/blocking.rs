@@ -2,295 +2,30 @@
 //! clients on both shard ports (each served by a different core), and list
 //! replies compared byte for byte with a real redis-server.
 
+mod common;
+
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use coreshard_engine::Router;
+use common::{assert_same_bytes, free_ports, key_on, wait_until, Coreshard, RedisServer, Reply, RespConn};
 
-const READ_TIMEOUT: Duration = Duration::from_secs(15);
-
-// ----- processes ---------------------------------------------------------------
-
-/// Three consecutive free loopback ports.
-fn free_ports(n: u16) -> u16 {
-    for _ in 0..200 {
-        let Ok(l) = TcpListener::bind(("127.0.0.1", 0)) else { continue };
-        let Ok(addr) = l.local_addr() else { continue };
-        let base = addr.port();
-        if base > 65000 {
-            continue;
-        }
-        let rest: Vec<_> = (1..n).map(|i| TcpListener::bind(("127.0.0.1", base + i))).collect();
-        if rest.iter().all(Result::is_ok) {
-            return base;
-        }
-    }
-    panic!("no free ports");
-}
-
-/// A child process killed on drop.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// coreshard-server with two shards: `port` is the main port, `port + 1`
-/// and `port + 2` the shard ports (cores 0 and 1).
-struct Server {
-    _proc: Proc,
-    port: u16,
-}
-
-impl Server {
-    fn start() -> Server {
-        for _ in 0..10 {
-            let port = free_ports(3);
-            let mut child = Command::new(env!("CARGO_BIN_EXE_coreshard-server"))
-                .args(["--port", &port.to_string(), "--shard-port-base", &(port + 1).to_string()])
-                .args(["--shards", "2", "--pin-cores", "off"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("start coreshard-server");
-            let stderr = child.stderr.take().expect("stderr");
-            let (tx, rx) = mpsc::channel();
-            thread::spawn(move || {
-                let mut tx = Some(tx);
-                for line in BufReader::new(stderr).lines() {
-                    let Ok(line) = line else { break };
-                    if line.contains("ready to accept connections") {
-                        if let Some(tx) = tx.take() {
-                            let _ = tx.send(());
-                        }
-                    }
-                }
-            });
-            let proc = Proc(child);
-            if rx.recv_timeout(Duration::from_secs(20)).is_ok() {
-                return Server { _proc: proc, port };
-            }
-        }
-        panic!("coreshard-server did not start");
-    }
-
-    /// A client on shard `i`'s port, served by core `i`.
-    fn shard(&self, i: u16) -> Client {
-        Client::connect(self.port + 1 + i)
-    }
-}
-
-/// A real redis-server to compare against.
-struct Redis {
-    _proc: Proc,
-    port: u16,
-}
-
-impl Redis {
-    fn start() -> Redis {
-        let port = free_ports(1);
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--save", "", "--appendonly", "no", "--daemonize", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server must be installed");
-        let proc = Proc(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Redis { _proc: proc, port };
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
-        panic!("redis-server did not start");
-    }
-}
-
-// ----- RESP client --------------------------------------------------------------
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Reply {
-    Simple(String),
-    Error(String),
-    Int(i64),
-    Bulk(Vec<u8>),
-    Array(Vec<Reply>),
-    /// `$-1`
-    NullBulk,
-    /// `*-1`
-    NullArray,
-    /// RESP3 `_`
-    Null,
-    /// Anything else RESP3 (maps, doubles, ...): its type tag.
-    Other(u8),
-}
-
-impl Reply {
-    fn bulk(s: &str) -> Reply {
-        Reply::Bulk(s.as_bytes().to_vec())
-    }
-
-    fn key_value(k: &str, v: &str) -> Reply {
-        Reply::Array(vec![Reply::bulk(k), Reply::bulk(v)])
-    }
-
-    fn as_str(&self) -> String {
-        match self {
-            Reply::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
-            other => panic!("not a bulk string: {other:?}"),
-        }
-    }
-}
-
-struct Client {
-    r: BufReader<TcpStream>,
-    w: TcpStream,
-}
-
-impl Client {
-    fn connect(port: u16) -> Client {
-        let w = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        w.set_read_timeout(Some(READ_TIMEOUT)).expect("timeout");
-        w.set_nodelay(true).expect("nodelay");
-        Client { r: BufReader::new(w.try_clone().expect("clone")), w }
-    }
-
-    fn send(&mut self, args: &[&str]) {
-        let mut out = format!("*{}\r\n", args.len()).into_bytes();
-        for a in args {
-            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-            out.extend_from_slice(a.as_bytes());
-            out.extend_from_slice(b"\r\n");
-        }
-        self.w.write_all(&out).expect("write");
-    }
-
-    fn line(&mut self, raw: &mut Vec<u8>) -> String {
-        let mut line = String::new();
-        self.r.read_line(&mut line).expect("read reply");
-        assert!(line.ends_with("\r\n"), "truncated reply {line:?}");
-        raw.extend_from_slice(line.as_bytes());
-        line.truncate(line.len() - 2);
-        line
-    }
-
-    fn read_into(&mut self, raw: &mut Vec<u8>) -> Reply {
-        let line = self.line(raw);
-        let (tag, rest) = line.split_at(1);
-        match tag {
-            "+" => Reply::Simple(rest.to_string()),
-            "-" => Reply::Error(rest.to_string()),
-            ":" => Reply::Int(rest.parse().expect("int")),
-            "_" => Reply::Null,
-            "$" if rest == "-1" => Reply::NullBulk,
-            "*" if rest == "-1" => Reply::NullArray,
-            "$" => {
-                let n: usize = rest.parse().expect("len");
-                let mut b = vec![0; n + 2];
-                self.r.read_exact(&mut b).expect("bulk");
-                raw.extend_from_slice(&b);
-                b.truncate(n);
-                Reply::Bulk(b)
-            }
-            "*" => {
-                let n: usize = rest.parse().expect("len");
-                Reply::Array((0..n).map(|_| self.read_into(raw)).collect())
-            }
-            // RESP3 aggregates and blobs, consumed whole and kept as their tag.
-            "%" | "~" | ">" => {
-                let n: usize = rest.parse().expect("len");
-                let n = if tag == "%" { 2 * n } else { n };
-                for _ in 0..n {
-                    self.read_into(raw);
-                }
-                Reply::Other(tag.as_bytes()[0])
-            }
-            "=" | "!" => {
-                let n: usize = rest.parse().expect("len");
-                let mut b = vec![0; n + 2];
-                self.r.read_exact(&mut b).expect("blob");
-                raw.extend_from_slice(&b);
-                Reply::Other(tag.as_bytes()[0])
-            }
-            _ => Reply::Other(tag.as_bytes()[0]),
-        }
-    }
-
-    fn read(&mut self) -> Reply {
-        self.read_into(&mut Vec::new())
-    }
-
-    /// One reply and its exact bytes.
-    fn read_raw(&mut self) -> (Reply, Vec<u8>) {
-        let mut raw = Vec::new();
-        let r = self.read_into(&mut raw);
-        (r, raw)
-    }
-
-    fn cmd(&mut self, args: &[&str]) -> Reply {
-        self.send(args);
-        self.read()
-    }
-
-    fn int(&mut self, args: &[&str]) -> i64 {
-        match self.cmd(args) {
-            Reply::Int(n) => n,
-            other => panic!("{args:?}: expected an integer, got {other:?}"),
-        }
-    }
-
-    /// Whether a reply is already waiting (without consuming it).
-    fn has_reply_within(&mut self, d: Duration) -> bool {
-        if !self.r.buffer().is_empty() {
-            return true;
-        }
-        self.w.set_read_timeout(Some(d)).expect("timeout");
-        let ready = matches!(self.r.fill_buf(), Ok(b) if !b.is_empty());
-        self.w.set_read_timeout(Some(READ_TIMEOUT)).expect("timeout");
-        ready
-    }
-}
-
-// ----- keys ----------------------------------------------------------------------
-
-/// A key named `prefix:<n>` that shard `shard` of two owns.
-fn key_on(shard: usize, prefix: &str) -> String {
-    let router = Router::new(2).expect("router");
-    (0..)
-        .map(|i| format!("{prefix}:{i}"))
-        .find(|k| router.shard_of(k.as_bytes()) == shard)
-        .expect("some key lands on every shard")
-}
-
-/// Gives a just-sent blocking command time to register.
-fn settle() {
-    thread::sleep(Duration::from_millis(150));
-}
-
-// ----- tests ---------------------------------------------------------------------
+const SHARDS: usize = 2;
 
 #[test]
 fn blpop_is_woken_by_a_push_from_another_core() {
-    let s = Server::start();
-    for owner in 0..2 {
-        let key = key_on(owner, "wake");
-        let mut blocked = s.shard(0);
-        let mut pusher = s.shard(1);
+    let s = Coreshard::start(SHARDS, &[]);
+    for owner in 0..SHARDS {
+        let key = key_on(SHARDS, owner, "wake");
+        let mut blocked = s.shard_conn(0);
+        let mut pusher = s.shard_conn(1);
         blocked.send(&["BLPOP", &key, "0"]);
-        settle();
-        assert!(!blocked.has_reply_within(Duration::from_millis(50)), "BLPOP on an empty key must block");
-        assert_eq!(pusher.int(&["RPUSH", &key, "hello", "world"]), 2);
-        assert_eq!(blocked.read(), Reply::key_value(&key, "hello"));
+        pusher.wait_blocked_clients(1);
+        assert!(!blocked.has_data_within(Duration::from_millis(50)), "BLPOP on an empty key must block");
+        assert_eq!(pusher.cmd(&["RPUSH", &key, "hello", "world"]).int(), 2);
+        assert_eq!(blocked.read_reply(), Reply::bulks(&[key.as_str(), "hello"]));
         assert_eq!(pusher.cmd(&["LRANGE", &key, "0", "-1"]), Reply::Array(vec![Reply::bulk("world")]));
         // The blocked connection is usable again.
         assert_eq!(blocked.cmd(&["LPOP", &key]), Reply::bulk("world"));
@@ -299,174 +34,168 @@ fn blpop_is_woken_by_a_push_from_another_core() {
 
 #[test]
 fn one_blpop_over_keys_on_both_shards() {
-    let s = Server::start();
-    let (k0, k1) = (key_on(0, "multi"), key_on(1, "multi"));
-    let mut blocked = s.shard(0);
-    let mut pusher = s.shard(1);
+    let s = Coreshard::start(SHARDS, &[]);
+    let (k0, k1) = (key_on(SHARDS, 0, "multi"), key_on(SHARDS, 1, "multi"));
+    let mut blocked = s.shard_conn(0);
+    let mut pusher = s.shard_conn(1);
     for (pushed, other) in [(&k1, &k0), (&k0, &k1)] {
         blocked.send(&["BLPOP", &k0, &k1, "10"]);
-        settle();
-        assert_eq!(pusher.int(&["LPUSH", pushed, "v"]), 1);
-        assert_eq!(blocked.read(), Reply::key_value(pushed, "v"));
-        assert_eq!(pusher.int(&["LLEN", other]), 0);
+        pusher.wait_blocked_clients(1);
+        assert_eq!(pusher.cmd(&["LPUSH", pushed, "v"]).int(), 1);
+        assert_eq!(blocked.read_reply(), Reply::bulks(&[pushed.as_str(), "v"]));
+        assert_eq!(pusher.cmd(&["LLEN", other]).int(), 0);
     }
     // Immediate pop takes the first non-empty key in argument order.
-    pusher.int(&["RPUSH", &k1, "b"]);
-    pusher.int(&["RPUSH", &k0, "a"]);
-    assert_eq!(blocked.cmd(&["BRPOP", &k1, &k0, "1"]), Reply::key_value(&k1, "b"));
-    assert_eq!(blocked.cmd(&["BLPOP", &k1, &k0, "1"]), Reply::key_value(&k0, "a"));
+    pusher.cmd(&["RPUSH", &k1, "b"]).int();
+    pusher.cmd(&["RPUSH", &k0, "a"]).int();
+    assert_eq!(blocked.cmd(&["BRPOP", &k1, &k0, "1"]), Reply::bulks(&[k1.as_str(), "b"]));
+    assert_eq!(blocked.cmd(&["BLPOP", &k1, &k0, "1"]), Reply::bulks(&[k0.as_str(), "a"]));
     // A key of another type before the first list is WRONGTYPE, across shards too.
     pusher.cmd(&["SET", &k0, "str"]);
-    pusher.int(&["RPUSH", &k1, "x"]);
+    pusher.cmd(&["RPUSH", &k1, "x"]).int();
     assert!(matches!(blocked.cmd(&["BLPOP", &k0, &k1, "1"]), Reply::Error(e) if e.starts_with("WRONGTYPE")));
-    assert_eq!(blocked.cmd(&["BLPOP", &k1, &k0, "1"]), Reply::key_value(&k1, "x"));
+    assert_eq!(blocked.cmd(&["BLPOP", &k1, &k0, "1"]), Reply::bulks(&[k1.as_str(), "x"]));
+}
+
+/// Every blocking form, over keys `k0` and `k1`, with `timeout`.
+fn blocking_forms<'a>(k0: &'a str, k1: &'a str, timeout: &'a str) -> [Vec<&'a str>; 5] {
+    [
+        vec!["BLPOP", k0, timeout],
+        vec!["BRPOP", k0, k1, timeout],
+        vec!["BLMPOP", timeout, "2", k0, k1, "LEFT"],
+        vec!["BLMOVE", k0, k1, "LEFT", "RIGHT", timeout],
+        vec!["BRPOPLPUSH", k0, k0, timeout],
+    ]
 }
 
 #[test]
 fn timeouts_reply_with_a_null_array() {
-    let s = Server::start();
-    let (k0, k1) = (key_on(0, "tmo"), key_on(1, "tmo"));
-    let mut c = s.shard(1);
-    for cmd in [
-        vec!["BLPOP", &k0, "0.2"],
-        vec!["BRPOP", &k0, &k1, "0.2"],
-        vec!["BLMPOP", "0.2", "2", &k0, &k1, "LEFT"],
-        vec!["BLMOVE", &k0, &k1, "LEFT", "RIGHT", "0.2"],
-        vec!["BRPOPLPUSH", &k0, &k0, "0.2"],
-    ] {
-        let start = Instant::now();
-        c.send(&cmd);
-        let (reply, raw) = c.read_raw();
-        let took = start.elapsed();
-        assert_eq!(reply, Reply::NullArray, "{cmd:?}");
-        assert_eq!(raw, b"*-1\r\n");
-        assert!(took >= Duration::from_millis(190), "{cmd:?} returned after {took:?}");
-        assert!(took < Duration::from_secs(3), "{cmd:?} returned after {took:?}");
-    }
+    let s = Coreshard::start(SHARDS, &[]);
+    let (k0, k1) = (key_on(SHARDS, 0, "tmo"), key_on(SHARDS, 1, "tmo"));
+    let mut c = s.shard_conn(1);
     for (arg, err) in [
         ("x", "ERR timeout is not a float or out of range"),
         ("-1", "ERR timeout is negative"),
         ("inf", "ERR timeout is negative"),
     ] {
-        assert_eq!(c.cmd(&["BLPOP", &k0, arg]), Reply::Error(err.into()));
+        assert_eq!(c.cmd(&["BLPOP", &k0, arg]), Reply::error(err));
     }
-    // RESP3 once the connection speaks it: `_`.
-    match c.cmd(&["HELLO", "3"]) {
-        Reply::Error(e) if e.starts_with("ERR unknown command") => {
-            eprintln!("HELLO is not available in this build: RESP3 timeout shape not checked");
-        }
-        _ => {
-            c.send(&["BLPOP", &k0, "0.1"]);
-            assert_eq!(c.read_raw().1, b"_\r\n");
+    // The null array is `*-1` in RESP2 and `_` in RESP3.
+    for (proto, null) in [(2, &b"*-1\r\n"[..]), (3, b"_\r\n")] {
+        assert_eq!(c.cmd(&["HELLO", &proto.to_string()]).field("proto"), Reply::Integer(proto));
+        for cmd in blocking_forms(&k0, &k1, "0.2") {
+            let start = Instant::now();
+            let raw = c.cmd_raw(&cmd);
+            let took = start.elapsed();
+            assert_eq!(raw, null, "{cmd:?} in RESP{proto}");
+            assert!(took >= Duration::from_millis(190), "{cmd:?} returned after {took:?}");
+            assert!(took < Duration::from_secs(3), "{cmd:?} returned after {took:?}");
         }
     }
 }
 
 #[test]
 fn waiters_are_served_first_come_first_served() {
-    let s = Server::start();
-    let key = key_on(1, "fifo");
-    let mut first = s.shard(0);
-    let mut second = s.shard(1);
-    let mut third = s.shard(0);
+    let s = Coreshard::start(SHARDS, &[]);
+    let key = key_on(SHARDS, 1, "fifo");
+    let mut first = s.shard_conn(0);
+    let mut second = s.shard_conn(1);
+    let mut third = s.shard_conn(0);
+    let mut pusher = s.shard_conn(1);
     first.send(&["BLPOP", &key, "0"]);
-    settle();
+    pusher.wait_blocked_clients(1);
     second.send(&["BLPOP", &key, "0"]);
-    settle();
+    pusher.wait_blocked_clients(2);
     third.send(&["BLMPOP", "0", "1", &key, "LEFT", "COUNT", "5"]);
-    settle();
-    let mut pusher = s.shard(1);
-    assert_eq!(pusher.int(&["RPUSH", &key, "1", "2", "3", "4"]), 4);
-    assert_eq!(first.read(), Reply::key_value(&key, "1"));
-    assert_eq!(second.read(), Reply::key_value(&key, "2"));
+    pusher.wait_blocked_clients(3);
+    assert_eq!(pusher.cmd(&["RPUSH", &key, "1", "2", "3", "4"]).int(), 4);
+    assert_eq!(first.read_reply(), Reply::bulks(&[key.as_str(), "1"]));
+    assert_eq!(second.read_reply(), Reply::bulks(&[key.as_str(), "2"]));
     assert_eq!(
-        third.read(),
+        third.read_reply(),
         Reply::Array(vec![Reply::bulk(&key), Reply::Array(vec![Reply::bulk("3"), Reply::bulk("4")])])
     );
-    assert_eq!(pusher.int(&["LLEN", &key]), 0);
+    assert_eq!(pusher.cmd(&["LLEN", &key]).int(), 0);
 }
 
 #[test]
 fn blmove_moves_across_shards() {
-    let s = Server::start();
-    let src = key_on(1, "src");
-    let dst = key_on(0, "dst");
-    let mut blocked = s.shard(0);
-    let mut pusher = s.shard(1);
+    let s = Coreshard::start(SHARDS, &[]);
+    let src = key_on(SHARDS, 1, "src");
+    let dst = key_on(SHARDS, 0, "dst");
+    let mut blocked = s.shard_conn(0);
+    let mut pusher = s.shard_conn(1);
     blocked.send(&["BLMOVE", &src, &dst, "LEFT", "RIGHT", "0"]);
-    settle();
-    pusher.int(&["RPUSH", &dst, "old"]);
-    assert_eq!(pusher.int(&["RPUSH", &src, "a", "b"]), 2);
-    assert_eq!(blocked.read(), Reply::bulk("a"));
+    pusher.wait_blocked_clients(1);
+    pusher.cmd(&["RPUSH", &dst, "old"]).int();
+    assert_eq!(pusher.cmd(&["RPUSH", &src, "a", "b"]).int(), 2);
+    assert_eq!(blocked.read_reply(), Reply::bulk("a"));
     assert_eq!(pusher.cmd(&["LRANGE", &dst, "0", "-1"]), Reply::Array(vec![Reply::bulk("old"), Reply::bulk("a")]));
     assert_eq!(pusher.cmd(&["LRANGE", &src, "0", "-1"]), Reply::Array(vec![Reply::bulk("b")]));
     // Immediate forms, and BRPOPLPUSH.
     assert_eq!(blocked.cmd(&["BRPOPLPUSH", &src, &dst, "1"]), Reply::bulk("b"));
     assert_eq!(pusher.cmd(&["LINDEX", &dst, "0"]), Reply::bulk("b"));
     blocked.send(&["BRPOPLPUSH", &src, &dst, "0"]);
-    settle();
-    pusher.int(&["LPUSH", &src, "c"]);
-    assert_eq!(blocked.read(), Reply::bulk("c"));
+    pusher.wait_blocked_clients(1);
+    pusher.cmd(&["LPUSH", &src, "c"]).int();
+    assert_eq!(blocked.read_reply(), Reply::bulk("c"));
     assert_eq!(pusher.cmd(&["LINDEX", &dst, "0"]), Reply::bulk("c"));
     // A waiter whose destination became another type gets WRONGTYPE and the
     // element stays in the source.
     blocked.send(&["BLMOVE", &src, &dst, "LEFT", "LEFT", "0"]);
-    settle();
+    pusher.wait_blocked_clients(1);
     pusher.cmd(&["SET", &dst, "x"]);
-    pusher.int(&["RPUSH", &src, "d"]);
-    assert!(matches!(blocked.read(), Reply::Error(e) if e.starts_with("WRONGTYPE")));
+    pusher.cmd(&["RPUSH", &src, "d"]).int();
+    assert!(matches!(blocked.read_reply(), Reply::Error(e) if e.starts_with("WRONGTYPE")));
     assert_eq!(pusher.cmd(&["LRANGE", &src, "0", "-1"]), Reply::Array(vec![Reply::bulk("d")]));
 }
 
 #[test]
 fn blmove_within_one_shard_feeds_another_waiter() {
-    let s = Server::start();
+    let s = Coreshard::start(SHARDS, &[]);
     let src = "{chain}src".to_string();
     let dst = "{chain}dst".to_string();
-    let mut mover = s.shard(0);
-    let mut popper = s.shard(1);
+    let mut mover = s.shard_conn(0);
+    let mut popper = s.shard_conn(1);
+    let mut pusher = s.shard_conn(0);
     popper.send(&["BLPOP", &dst, "0"]);
-    settle();
+    pusher.wait_blocked_clients(1);
     mover.send(&["BLMOVE", &src, &dst, "RIGHT", "LEFT", "0"]);
-    settle();
-    let mut pusher = s.shard(0);
-    pusher.int(&["RPUSH", &src, "z"]);
-    assert_eq!(mover.read(), Reply::bulk("z"));
-    assert_eq!(popper.read(), Reply::key_value(&dst, "z"));
-    assert_eq!(pusher.int(&["LLEN", &dst]), 0);
+    pusher.wait_blocked_clients(2);
+    pusher.cmd(&["RPUSH", &src, "z"]).int();
+    assert_eq!(mover.read_reply(), Reply::bulk("z"));
+    assert_eq!(popper.read_reply(), Reply::bulks(&[dst.as_str(), "z"]));
+    assert_eq!(pusher.cmd(&["LLEN", &dst]).int(), 0);
 }
 
 #[test]
 fn a_client_that_disconnects_while_blocked_swallows_nothing() {
-    let s = Server::start();
-    let key = key_on(1, "gone");
-    let mut leaver = s.shard(0);
+    let s = Coreshard::start(SHARDS, &[]);
+    let key = key_on(SHARDS, 1, "gone");
+    let mut leaver = s.shard_conn(0);
+    let mut pusher = s.shard_conn(1);
     leaver.send(&["BLPOP", &key, "0"]);
-    settle();
-    leaver.w.shutdown(Shutdown::Both).expect("shutdown");
+    pusher.wait_blocked_clients(1);
     drop(leaver);
-    settle();
-    let mut pusher = s.shard(1);
-    pusher.int(&["RPUSH", &key, "kept"]);
-    settle();
-    assert_eq!(pusher.int(&["LLEN", &key]), 1, "the element stays in the list");
+    pusher.wait_blocked_clients(0);
+    assert_eq!(pusher.cmd(&["RPUSH", &key, "kept"]).int(), 1);
+    // A delivery to the gone client would be given back: wait for the list, not for a moment.
+    wait_until("the element back in the list", Duration::from_secs(5), || pusher.cmd(&["LLEN", &key]).int() == 1);
 
     // With a second waiter behind the one that left, the second gets it.
-    let key2 = key_on(0, "gone");
-    let mut leaver = s.shard(1);
-    let mut stayer = s.shard(0);
+    let key2 = key_on(SHARDS, 0, "gone");
+    let mut leaver = s.shard_conn(1);
+    let mut stayer = s.shard_conn(0);
     leaver.send(&["BLPOP", &key2, "0"]);
-    settle();
-    stayer.send(&["BRPOP", &key2, &key, "0"]);
-    settle();
+    pusher.wait_blocked_clients(1);
     // `key` still holds the element the first leaver did not take.
-    assert_eq!(stayer.read(), Reply::key_value(&key, "kept"));
+    assert_eq!(stayer.cmd(&["BRPOP", &key2, &key, "0"]), Reply::bulks(&[key.as_str(), "kept"]));
     stayer.send(&["BRPOP", &key2, "0"]);
-    settle();
+    pusher.wait_blocked_clients(2);
     drop(leaver);
-    settle();
-    pusher.int(&["RPUSH", &key2, "next"]);
-    assert_eq!(stayer.read(), Reply::key_value(&key2, "next"));
+    pusher.wait_blocked_clients(1);
+    pusher.cmd(&["RPUSH", &key2, "next"]).int();
+    assert_eq!(stayer.read_reply(), Reply::bulks(&[key2.as_str(), "next"]));
 }
 
 #[test]
@@ -474,15 +203,15 @@ fn concurrent_pushers_and_poppers_deliver_every_element_exactly_once() {
     const PUSHERS: usize = 4;
     const PER_PUSHER: usize = 500;
     const TOTAL: usize = PUSHERS * PER_PUSHER;
-    let s = Server::start();
-    let (k0, k1) = (key_on(0, "stress"), key_on(1, "stress"));
-    let sink = key_on(0, "sink");
+    let s = Coreshard::start(SHARDS, &[]);
+    let (k0, k1) = (key_on(SHARDS, 0, "stress"), key_on(SHARDS, 1, "stress"));
+    let sink = key_on(SHARDS, 0, "sink");
     let popped = Arc::new(Mutex::new(Vec::<String>::with_capacity(TOTAL)));
     let moved = Arc::new(Mutex::new(Vec::<String>::new()));
     let done = Arc::new(AtomicUsize::new(0));
     let mut threads = Vec::new();
-    for p in 0..4u16 {
-        let mut c = s.shard(p % 2);
+    for p in 0..4 {
+        let mut c = s.shard_conn(p % SHARDS);
         let (k0, k1, sink) = (k0.clone(), k1.clone(), sink.clone());
         let (popped, moved, done) = (popped.clone(), moved.clone(), done.clone());
         threads.push(thread::spawn(move || {
@@ -491,16 +220,16 @@ fn concurrent_pushers_and_poppers_deliver_every_element_exactly_once() {
                 assert!(Instant::now() < deadline, "poppers did not finish");
                 let got: Vec<String> = match p {
                     0 => match c.cmd(&["BLPOP", &k0, &k1, "0.3"]) {
-                        Reply::Array(kv) => vec![kv[1].as_str()],
+                        Reply::Array(kv) => vec![kv[1].text()],
                         _ => vec![],
                     },
                     1 => match c.cmd(&["BRPOP", &k1, &k0, "0.3"]) {
-                        Reply::Array(kv) => vec![kv[1].as_str()],
+                        Reply::Array(kv) => vec![kv[1].text()],
                         _ => vec![],
                     },
                     2 => match c.cmd(&["BLMPOP", "0.3", "2", &k0, &k1, "LEFT", "COUNT", "3"]) {
                         Reply::Array(kv) => match &kv[1] {
-                            Reply::Array(vs) => vs.iter().map(Reply::as_str).collect(),
+                            Reply::Array(vs) => vs.iter().map(Reply::text).collect(),
                             other => panic!("BLMPOP gave {other:?}"),
                         },
                         _ => vec![],
@@ -520,14 +249,14 @@ fn concurrent_pushers_and_poppers_deliver_every_element_exactly_once() {
         }));
     }
     for p in 0..PUSHERS {
-        let mut c = s.shard((p % 2) as u16);
+        let mut c = s.shard_conn(p % SHARDS);
         let (k0, k1) = (k0.clone(), k1.clone());
         threads.push(thread::spawn(move || {
             for i in 0..PER_PUSHER {
                 let key = if (i + p) % 2 == 0 { &k0 } else { &k1 };
                 let v = format!("p{p}-{i}");
                 match c.cmd(&["RPUSH", key, &v]) {
-                    Reply::Int(_) => {}
+                    Reply::Integer(_) => {}
                     other => panic!("RPUSH gave {other:?}"),
                 }
             }
@@ -545,10 +274,10 @@ fn concurrent_pushers_and_poppers_deliver_every_element_exactly_once() {
             assert!(unique.contains(&format!("p{p}-{i}")), "p{p}-{i} lost");
         }
     }
-    let mut c = s.shard(0);
-    assert_eq!(c.int(&["LLEN", &k0]) + c.int(&["LLEN", &k1]), 0);
+    let mut c = s.shard_conn(0);
+    assert_eq!(c.cmd(&["LLEN", &k0]).int() + c.cmd(&["LLEN", &k1]).int(), 0);
     let Reply::Array(in_sink) = c.cmd(&["LRANGE", &sink, "0", "-1"]) else { panic!("LRANGE") };
-    let in_sink: Vec<String> = in_sink.iter().map(Reply::as_str).collect();
+    let in_sink: Vec<String> = in_sink.iter().map(Reply::text).collect();
     assert_eq!(in_sink, *moved.lock().expect("lock"), "BLMOVE results are exactly the destination's elements");
     // Every registration was cleaned up: a BLPOP now still blocks and times out.
     assert_eq!(c.cmd(&["BLPOP", &k0, &k1, "0.05"]), Reply::NullArray);
@@ -558,14 +287,14 @@ fn concurrent_pushers_and_poppers_deliver_every_element_exactly_once() {
 /// both shards), replies compared byte for byte.
 #[test]
 fn list_replies_match_redis() {
-    let s = Server::start();
-    let redis = Redis::start();
-    let mut ours = Client::connect(s.port);
-    let mut theirs = Client::connect(redis.port);
-    let a = key_on(0, "a");
-    let b = key_on(1, "b");
-    let c = key_on(1, "c");
-    let st = key_on(0, "str");
+    let s = Coreshard::start(SHARDS, &[]);
+    let redis = RedisServer::start();
+    let mut ours = s.conn();
+    let mut theirs = redis.conn();
+    let a = key_on(SHARDS, 0, "a");
+    let b = key_on(SHARDS, 1, "b");
+    let c = key_on(SHARDS, 1, "c");
+    let st = key_on(SHARDS, 0, "str");
     let script: Vec<Vec<&str>> = vec![
         vec!["RPUSH", &a, "1", "2", "3", "2", "1"],
         vec!["LPUSH", &b, "x", "y", "z"],
@@ -703,47 +432,31 @@ fn list_replies_match_redis() {
         vec!["BLPOP", &a],
         vec!["BLMOVE", &a, &b, "LEFT", "LEFT"],
     ];
-    let mut mismatches = Vec::new();
-    compare(&mut ours, &mut theirs, &script, &mut mismatches);
-    // The same nulls in RESP3, once the connection can switch.
-    theirs.cmd(&["HELLO", "3"]);
-    if matches!(ours.cmd(&["HELLO", "3"]), Reply::Error(e) if e.starts_with("ERR unknown command")) {
-        eprintln!("HELLO is not available in this build: RESP3 list replies not compared");
-    } else {
-        let resp3: Vec<Vec<&str>> = vec![
-            vec!["RPUSH", &a, "x", "y"],
-            vec!["LPOP", "nokey"],
-            vec!["LPOP", "nokey", "2"],
-            vec!["LPOP", &a, "0"],
-            vec!["LINDEX", &a, "9"],
-            vec!["LPOS", &a, "zz"],
-            vec!["LPOS", &a, "y", "COUNT", "0"],
-            vec!["LMPOP", "2", "nokey", &c, "LEFT"],
-            vec!["LMPOP", "2", "nokey", &a, "RIGHT", "COUNT", "9"],
-            vec!["LMOVE", "nokey", &a, "LEFT", "LEFT"],
-            vec!["BLPOP", "nokey", "0.01"],
-            vec!["BLMOVE", "nokey", &a, "LEFT", "LEFT", "0.01"],
-            vec!["BLMPOP", "0.01", "1", "nokey", "LEFT"],
-        ];
-        compare(&mut ours, &mut theirs, &resp3, &mut mismatches);
+    assert_same_bytes(&mut ours, &mut theirs, &script);
+    // The same nulls in RESP3.
+    for c in [&mut ours, &mut theirs] {
+        assert_eq!(c.cmd(&["HELLO", "3"]).field("proto"), Reply::Integer(3));
     }
-    assert!(mismatches.is_empty(), "replies differ from redis-server:\n{}", mismatches.join("\n"));
-}
-
-fn compare(ours: &mut Client, theirs: &mut Client, script: &[Vec<&str>], mismatches: &mut Vec<String>) {
-    for cmd in script {
-        ours.send(cmd);
-        theirs.send(cmd);
-        let (_, got) = ours.read_raw();
-        let (_, want) = theirs.read_raw();
-        if got != want {
-            mismatches.push(format!(
-                "{cmd:?}\n  coreshard: {:?}\n  redis:     {:?}",
-                String::from_utf8_lossy(&got),
-                String::from_utf8_lossy(&want)
-            ));
-        }
-    }
+    let resp3: Vec<Vec<&str>> = vec![
+        vec!["RPUSH", &a, "x", "y"],
+        vec!["LPOP", "nokey"],
+        vec!["LPOP", "nokey", "2"],
+        vec!["LPOP", &a, "0"],
+        vec!["LINDEX", &a, "9"],
+        vec!["LPOS", &a, "zz"],
+        vec!["LPOS", &a, "y", "COUNT", "0"],
+        vec!["LMPOP", "2", "nokey", &c, "LEFT"],
+        vec!["LMPOP", "2", "nokey", &a, "RIGHT", "COUNT", "9"],
+        vec!["LMOVE", "nokey", &a, "LEFT", "LEFT"],
+        vec!["BLPOP", "nokey", "0.01"],
+        vec!["BLMOVE", "nokey", &a, "LEFT", "LEFT", "0.01"],
+        vec!["BLMPOP", "0.01", "1", "nokey", "LEFT"],
+        vec!["BRPOP", "nokey", &c, "0.01"],
+        vec!["BRPOPLPUSH", "nokey", &a, "0.01"],
+        vec!["LRANGE", &a, "0", "-1"],
+        vec!["LRANGE", "nokey", "0", "-1"],
+    ];
+    assert_same_bytes(&mut ours, &mut theirs, &resp3);
 }
 
 /// The hook CLIENT UNBLOCK uses, on an in-process server: the unblocked
@@ -754,14 +467,14 @@ fn clients_can_be_unblocked_from_their_core() {
     let config = coreshard_server::Config {
         port,
         shard_port_base: port + 1,
-        shards: 2,
+        shards: SHARDS,
         pin_cores: Some(Vec::new()),
         ..coreshard_server::Config::default()
     };
     let server = coreshard_server::Server::start(config).expect("start in process");
     let handle = server.state().handle.clone();
     let unblock_everywhere = |error: bool| -> usize {
-        (0..2)
+        (0..SHARDS)
             .map(|shard| {
                 handle
                     .call(shard, move |_| {
@@ -772,22 +485,21 @@ fn clients_can_be_unblocked_from_their_core() {
             })
             .sum()
     };
-    let key = key_on(1, "unblock");
-    let mut c = Client::connect(port + 1);
+    let key = key_on(SHARDS, 1, "unblock");
+    let mut c = RespConn::connect(port + 1);
+    let mut other = RespConn::connect(port + 2);
     assert_eq!(unblock_everywhere(false), 0, "nobody is blocked yet");
     c.send(&["BLPOP", &key, "0"]);
-    settle();
+    other.wait_blocked_clients(1);
     assert_eq!(unblock_everywhere(false), 1);
-    assert_eq!(c.read(), Reply::NullArray);
+    assert_eq!(c.read_reply(), Reply::NullArray);
     c.send(&["BLMOVE", &key, "other", "LEFT", "LEFT", "0"]);
-    settle();
+    other.wait_blocked_clients(1);
     assert_eq!(unblock_everywhere(true), 1);
-    assert_eq!(c.read(), Reply::Error("UNBLOCKED client unblocked via CLIENT UNBLOCK".into()));
-    // Its registrations are gone: a push stays in the list.
-    let mut other = Client::connect(port + 2);
-    assert_eq!(other.int(&["RPUSH", &key, "v"]), 1);
-    settle();
-    assert_eq!(other.int(&["LLEN", &key]), 1);
-    assert_eq!(c.cmd(&["BLPOP", &key, "0"]), Reply::key_value(&key, "v"));
+    assert_eq!(c.read_reply(), Reply::error("UNBLOCKED client unblocked via CLIENT UNBLOCK"));
+    // Its registrations are gone (they are dropped before the reply): a push stays in the list.
+    assert_eq!(other.cmd(&["RPUSH", &key, "v"]).int(), 1);
+    assert_eq!(other.cmd(&["LLEN", &key]).int(), 1);
+    assert_eq!(c.cmd(&["BLPOP", &key, "0"]), Reply::bulks(&[key.as_str(), "v"]));
     server.shutdown();
 }

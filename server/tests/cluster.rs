@@ -2,14 +2,14 @@
 //! on its own port, stock cluster clients discover them and route each key
 //! to its owning core with zero hops.
 
-mod adminkit;
 mod common;
 
 use std::collections::HashSet;
 use std::process::Command;
 
-use adminkit::{key_on, shard_conn, shards, start, ReplyExt};
-use common::Reply;
+use common::{key_on, Coreshard, Reply};
+
+const SHARDS: usize = 2;
 
 fn disabled() -> String {
     "ERR This instance has cluster support disabled".into()
@@ -17,7 +17,7 @@ fn disabled() -> String {
 
 #[test]
 fn main_port_is_standalone_unless_configured() {
-    let s = start(&[]);
+    let s = Coreshard::start(SHARDS, &[]);
     let mut c = s.conn();
     for cmd in [
         &["CLUSTER", "SLOTS"][..],
@@ -33,9 +33,9 @@ fn main_port_is_standalone_unless_configured() {
     assert_eq!(c.cmd(&["CLUSTER", "foo"]).err(), "ERR unknown subcommand 'foo'. Try CLUSTER HELP.");
     assert_eq!(c.cmd(&["CLUSTER", "KEYSLOT"]).err(), "ERR wrong number of arguments for 'cluster|keyslot' command");
 
-    let s = start(&["--main-port-cluster", "yes"]);
+    let s = Coreshard::start(SHARDS, &["--main-port-cluster", "yes"]);
     let mut c = s.conn();
-    assert_eq!(c.cmd(&["READONLY"]), Reply::Simple("OK".into()));
+    assert_eq!(c.cmd(&["READONLY"]), Reply::ok());
     assert_eq!(c.cmd(&["CLUSTER", "SLOTS"]).items().len(), 2);
     // The main port's node is the shard of the connection's core.
     let me = c.cmd(&["CLUSTER", "MYID"]).text();
@@ -47,9 +47,9 @@ fn main_port_is_standalone_unless_configured() {
 
 #[test]
 fn topology_on_shard_ports() {
-    let s = start(&[]);
-    let mut n0 = shard_conn(&s, 0);
-    let mut n1 = shard_conn(&s, 1);
+    let s = Coreshard::start(SHARDS, &[]);
+    let mut n0 = s.shard_conn(0);
+    let mut n1 = s.shard_conn(1);
     let id0 = n0.cmd(&["CLUSTER", "MYID"]).text();
     let id1 = n1.cmd(&["CLUSTER", "MYID"]).text();
     assert_eq!(id0.len(), 40);
@@ -108,20 +108,20 @@ fn topology_on_shard_ports() {
         assert!(info.contains("cluster_slots_assigned:16384\r\n"));
         assert!(info.contains("cluster_known_nodes:2\r\n"));
         assert!(info.contains(&format!("cluster_my_epoch:{}\r\n", me + 1)));
-        assert_eq!(c.cmd(&["READONLY"]), Reply::Simple("OK".into()));
-        assert_eq!(c.cmd(&["READWRITE"]), Reply::Simple("OK".into()));
-        assert_eq!(c.cmd(&["ASKING"]), Reply::Simple("OK".into()));
+        assert_eq!(c.cmd(&["READONLY"]), Reply::ok());
+        assert_eq!(c.cmd(&["READWRITE"]), Reply::ok());
+        assert_eq!(c.cmd(&["ASKING"]), Reply::ok());
     }
 }
 
 #[test]
 fn slot_queries() {
-    let s = start(&[]);
-    let mut c = shard_conn(&s, 1);
+    let s = Coreshard::start(SHARDS, &[]);
+    let mut c = s.shard_conn(1);
     assert_eq!(c.cmd(&["CLUSTER", "KEYSLOT", "foo"]).int(), 12182);
     assert_eq!(c.cmd(&["CLUSTER", "KEYSLOT", "{user1000}.following"]).int(), 3443);
     for k in ["{user1000}.a", "{user1000}.b", "user1000", "foo"] {
-        assert_eq!(c.cmd(&["SET", k, "v"]), Reply::Simple("OK".into()));
+        assert_eq!(c.cmd(&["SET", k, "v"]), Reply::ok());
     }
     assert_eq!(c.cmd(&["CLUSTER", "COUNTKEYSINSLOT", "3443"]).int(), 3);
     assert_eq!(c.cmd(&["CLUSTER", "COUNTKEYSINSLOT", "12182"]).int(), 1);
@@ -142,7 +142,7 @@ fn slot_queries() {
 fn cluster_client_routes_every_key_to_its_owner_with_zero_hops() {
     use redis::Commands;
 
-    let s = start(&[]);
+    let s = Coreshard::start(SHARDS, &[]);
     let client = redis::cluster::ClusterClient::new(vec![format!("redis://127.0.0.1:{}/", s.shard_port(0))])
         .expect("cluster client");
     let mut con = client.get_connection().expect("discovers the shards from one node");
@@ -155,7 +155,7 @@ fn cluster_client_routes_every_key_to_its_owner_with_zero_hops() {
         assert_eq!(v, i);
     }
     let mut admin = s.conn();
-    let sh = shards(&mut admin);
+    let sh = admin.shard_lines();
     assert_eq!(sh[0].keys + sh[1].keys, n as u64);
     for (i, line) in sh.iter().enumerate() {
         assert_eq!(line.hops_out, 0, "shard {i}: {sh:?}");
@@ -167,14 +167,14 @@ fn cluster_client_routes_every_key_to_its_owner_with_zero_hops() {
 
 #[test]
 fn commands_on_the_wrong_shard_port_hop_and_are_served() {
-    let s = start(&[]);
-    let mut c = shard_conn(&s, 0);
-    let theirs = key_on(1, "x");
-    let ours = key_on(0, "x");
-    assert_eq!(c.cmd(&["SET", &theirs, "1"]), Reply::Simple("OK".into()));
-    assert_eq!(c.cmd(&["SET", &ours, "2"]), Reply::Simple("OK".into()));
+    let s = Coreshard::start(SHARDS, &[]);
+    let mut c = s.shard_conn(0);
+    let theirs = key_on(SHARDS, 1, "x");
+    let ours = key_on(SHARDS, 0, "x");
+    assert_eq!(c.cmd(&["SET", &theirs, "1"]), Reply::ok());
+    assert_eq!(c.cmd(&["SET", &ours, "2"]), Reply::ok());
     assert_eq!(c.cmd(&["GET", &theirs]).text(), "1");
-    let sh = shards(&mut c);
+    let sh = c.shard_lines();
     assert_eq!((sh[0].hops_out, sh[1].hops_in), (2, 2));
     assert_eq!(sh[0].local, 1);
 }
@@ -190,7 +190,7 @@ fn tool(name: &str) -> Option<Command> {
 #[test]
 fn redis_cli_in_cluster_mode() {
     let Some(_) = tool("redis-cli") else { return };
-    let s = start(&[]);
+    let s = Coreshard::start(SHARDS, &[]);
     let port = s.shard_port(1).to_string();
     for (i, k) in ["alpha", "beta", "gamma", "delta"].iter().enumerate() {
         let out = Command::new("redis-cli").args(["-c", "-p", &port, "SET", k, &i.to_string()]).output().unwrap();
@@ -205,7 +205,7 @@ fn redis_cli_in_cluster_mode() {
 #[test]
 fn redis_benchmark_in_cluster_mode() {
     let Some(mut bench) = tool("redis-benchmark") else { return };
-    let s = start(&[]);
+    let s = Coreshard::start(SHARDS, &[]);
     let out = bench
         .args(["--cluster", "-p", &s.shard_port(0).to_string(), "-t", "set,get", "-n", "2000", "-c", "4", "-q"])
         .output()
@@ -215,6 +215,6 @@ fn redis_benchmark_in_cluster_mode() {
     assert!(text.contains("Cluster has 2 master nodes"), "{text}");
     assert!(text.contains("SET: ") && text.contains("GET: ") && text.contains("requests per second"), "{text}");
     let mut admin = s.conn();
-    let sh = shards(&mut admin);
+    let sh = admin.shard_lines();
     assert!(sh.iter().all(|l| l.hops_out == 0 && l.local > 0), "each node got its own keys: {sh:?}");
 }

@@ -129,6 +129,28 @@ fn large_and_binary_values_round_trip() {
     }
 }
 
+/// The exact bytes of replies, as the byte-for-byte comparisons with
+/// redis-server see them (bulk payloads with CRLF inside, nested arrays,
+/// RESP3 nulls), and a difference is reported, not missed.
+#[test]
+fn raw_replies_are_seen_byte_for_byte() {
+    let server = Coreshard::start(2, &[]);
+    let mut c = server.conn();
+    assert_eq!(c.cmd_raw(&["ECHO", "a\r\nb"]), b"$4\r\na\r\nb\r\n");
+    assert_eq!(c.cmd_raw(&["RPUSH", KEY_SHARD1, "x", "yz"]), b":2\r\n");
+    assert_eq!(c.cmd_raw(&["LRANGE", KEY_SHARD1, "0", "-1"]), b"*2\r\n$1\r\nx\r\n$2\r\nyz\r\n");
+    c.send(&["GET", KEY_SHARD0]);
+    assert_eq!(c.read_reply_raw(), (Reply::NullBulk, b"$-1\r\n".to_vec()));
+    assert_eq!(c.cmd(&["HELLO", "3"]).field("proto"), Reply::Integer(3));
+    assert_eq!(c.cmd_raw(&["GET", KEY_SHARD0]), b"_\r\n");
+
+    let mut other = server.conn();
+    // RESP3 `_` on one side, RESP2 `$-1` on the other.
+    let diff = common::compare_bytes(&mut c, &mut other, &["GET", KEY_SHARD0], 1).unwrap_err();
+    assert!(diff.starts_with(r#"["GET", "b"] (reply 1)"#) && diff.contains(r"$-1\r\n"), "{diff}");
+    assert_eq!(common::compare_bytes(&mut c, &mut other, &["LLEN", KEY_SHARD1], 1), Ok(()));
+}
+
 #[test]
 fn redis_rs_client_on_the_main_port() {
     let server = Coreshard::start(2, &[]);

@@ -7,8 +7,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{Coreshard, RedisServer, Reply, RespConn};
-use coreshard_engine::Router;
+use common::{shard_of, Coreshard, RedisServer, Reply, RespConn};
 
 /// One connection to each server.
 struct Pair {
@@ -51,10 +50,9 @@ impl Pair {
 
 /// Keys on different shards of a 2-shard server (checked, not assumed).
 fn spanning_keys() -> (&'static str, &'static str, &'static str) {
-    let router = Router::new(2).expect("two shards");
     let (a, b, c) = ("a", "b", "d");
-    assert_ne!(router.shard_of(a.as_bytes()), router.shard_of(b.as_bytes()));
-    assert_ne!(router.shard_of(b.as_bytes()), router.shard_of(c.as_bytes()));
+    assert_ne!(shard_of(2, a), shard_of(2, b));
+    assert_ne!(shard_of(2, b), shard_of(2, c));
     (a, b, c)
 }
 
@@ -420,7 +418,6 @@ fn dump_and_restore_interoperate_with_redis() {
 #[test]
 fn scan_keys_randomkey_and_flush_cover_both_shards() {
     let mut p = Pair::start();
-    let router = Router::new(2).expect("two shards");
     let mut all = BTreeSet::new();
     for i in 0..300 {
         let key = format!("key:{i}");
@@ -436,7 +433,7 @@ fn scan_keys_randomkey_and_flush_cover_both_shards() {
         let restore: &[&[u8]] = &[b"RESTORE", key.as_bytes(), b"0", &list];
         assert_eq!(p.ours.cmd(restore), p.redis.cmd(restore));
     }
-    let per_shard = all.iter().filter(|k| router.shard_of(k.as_bytes()) == 0).count();
+    let per_shard = all.iter().filter(|k| shard_of(2, k) == 0).count();
     assert!(per_shard > 50 && per_shard < 250, "keys on both shards");
     p.same(&["DBSIZE"]);
     assert_eq!(p.ours.cmd(&["KEYS", "*"]).sorted(), p.redis.cmd(&["KEYS", "*"]).sorted());

@@ -1,20 +1,23 @@
 //! MULTI/EXEC/WATCH against the real binary: atomicity across cores, WATCH
 //! across cores, and replies compared with redis-server.
 
-mod local_server;
+mod common;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use local_server::{coreshard, key_on, redis, shard_of, Client, Reply};
+use common::{assert_same_bytes, key_on, shard_of, words, Coreshard, RedisServer, Reply, RespConn};
 
-fn ok() -> Reply {
-    Reply::Simple("OK".into())
-}
+const SHARDS: usize = 2;
 
 fn queued() -> Reply {
-    Reply::Simple("QUEUED".into())
+    Reply::simple("QUEUED")
+}
+
+/// The integer a bulk string reply holds.
+fn num(r: &Reply) -> i64 {
+    r.text().parse().unwrap_or_else(|_| panic!("not a number: {r:?}"))
 }
 
 /// Writers set two keys on different shards to the same value in one
@@ -22,51 +25,47 @@ fn queued() -> Reply {
 /// never see them differ.
 #[test]
 fn exec_across_two_shards_is_atomic() {
-    let srv = coreshard(&[]);
-    let a = key_on(0, "a");
-    let b = key_on(1, "b");
-    assert_ne!(shard_of(&a), shard_of(&b));
-    let mut init = srv.client();
-    init.cmd(&format!("SET {a} 0"));
-    init.cmd(&format!("SET {b} 0"));
+    let srv = Coreshard::start(SHARDS, &[]);
+    let a = key_on(SHARDS, 0, "a");
+    let b = key_on(SHARDS, 1, "b");
+    assert_ne!(shard_of(SHARDS, &a), shard_of(SHARDS, &b));
+    let mut init = srv.conn();
+    init.cmd(&["SET", &a, "0"]);
+    init.cmd(&["SET", &b, "0"]);
     let writers_done = Arc::new(AtomicUsize::new(0));
     let torn = Arc::new(AtomicUsize::new(0));
     let reads = Arc::new(AtomicUsize::new(0));
     let mut threads = Vec::new();
-    for core in 0..2 {
-        let (port, wa, wb, done) = (srv.shard_port(core), a.clone(), b.clone(), writers_done.clone());
+    for core in 0..SHARDS {
+        let (mut w, wa, wb, done) = (srv.shard_conn(core), a.clone(), b.clone(), writers_done.clone());
         threads.push(std::thread::spawn(move || {
-            let (a, b) = (wa, wb);
-            let mut w = Client::connect(port);
             for i in 0..2000 {
                 let v = format!("{core}-{i}");
                 // Pipelined: MULTI, two SETs, EXEC.
-                w.send("MULTI");
-                w.send(&format!("SET {a} {v}"));
-                w.send(&format!("SET {b} {v}"));
-                w.send("EXEC");
-                assert_eq!(w.read(), ok());
-                assert_eq!(w.read(), queued());
-                assert_eq!(w.read(), queued());
-                assert_eq!(w.read(), Reply::Array(Some(vec![ok(), ok()])));
+                w.send(&["MULTI"]);
+                w.send(&["SET", &wa, &v]);
+                w.send(&["SET", &wb, &v]);
+                w.send(&["EXEC"]);
+                assert_eq!(w.read_reply(), Reply::ok());
+                assert_eq!(w.read_reply(), queued());
+                assert_eq!(w.read_reply(), queued());
+                assert_eq!(w.read_reply(), Reply::Array(vec![Reply::ok(), Reply::ok()]));
             }
             done.fetch_add(1, Ordering::Relaxed);
         }));
         for _ in 0..2 {
-            let (port, a, b, done, torn, reads) =
-                (srv.shard_port(core), a.clone(), b.clone(), writers_done.clone(), torn.clone(), reads.clone());
+            let (mut r, ra, rb, done, torn, reads) =
+                (srv.shard_conn(core), a.clone(), b.clone(), writers_done.clone(), torn.clone(), reads.clone());
             threads.push(std::thread::spawn(move || {
-                let mut r = Client::connect(port);
-                while done.load(Ordering::Relaxed) < 2 {
-                    r.send("MULTI");
-                    r.send(&format!("GET {a}"));
-                    r.send(&format!("GET {b}"));
-                    r.send("EXEC");
+                while done.load(Ordering::Relaxed) < SHARDS {
+                    r.send(&["MULTI"]);
+                    r.send(&["GET", &ra]);
+                    r.send(&["GET", &rb]);
+                    r.send(&["EXEC"]);
                     for _ in 0..3 {
-                        r.read();
+                        r.read_reply();
                     }
-                    let reply = r.read();
-                    let v = reply.items();
+                    let v = r.read_reply().items();
                     if v[0] != v[1] {
                         torn.fetch_add(1, Ordering::Relaxed);
                     }
@@ -80,8 +79,8 @@ fn exec_across_two_shards_is_atomic() {
     }
     assert!(reads.load(Ordering::Relaxed) > 100, "readers ran: {}", reads.load(Ordering::Relaxed));
     assert_eq!(torn.load(Ordering::Relaxed), 0, "a reader saw half of a transaction");
-    let mut c = srv.client();
-    assert_eq!(c.cmd(&format!("GET {a}")), c.cmd(&format!("GET {b}")));
+    let mut c = srv.conn();
+    assert_eq!(c.cmd(&["GET", &a]), c.cmd(&["GET", &b]));
 }
 
 /// Plain GETs on both cores keep being served while cross-shard EXECs hold
@@ -89,46 +88,39 @@ fn exec_across_two_shards_is_atomic() {
 /// deadlocks), and each key's value never goes back.
 #[test]
 fn plain_reads_interleave_with_cross_shard_exec() {
-    let srv = coreshard(&[]);
-    let a = key_on(0, "x");
-    let b = key_on(1, "y");
-    let mut init = srv.client();
-    init.cmd(&format!("SET {a} 0"));
-    init.cmd(&format!("SET {b} 0"));
+    let srv = Coreshard::start(SHARDS, &[]);
+    let a = key_on(SHARDS, 0, "x");
+    let b = key_on(SHARDS, 1, "y");
+    let mut init = srv.conn();
+    init.cmd(&["SET", &a, "0"]);
+    init.cmd(&["SET", &b, "0"]);
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {
-        let (port, a, b, stop) = (srv.shard_port(1), a.clone(), b.clone(), stop.clone());
+        let (mut w, a, b, stop) = (srv.shard_conn(1), a.clone(), b.clone(), stop.clone());
         std::thread::spawn(move || {
-            let mut w = Client::connect(port);
             for i in 1..=3000 {
-                w.send("MULTI");
-                w.send(&format!("SET {a} {i}"));
-                w.send(&format!("SET {b} {i}"));
-                w.send("EXEC");
+                let i = i.to_string();
+                w.send(&["MULTI"]);
+                w.send(&["SET", &a, &i]);
+                w.send(&["SET", &b, &i]);
+                w.send(&["EXEC"]);
                 for _ in 0..4 {
-                    w.read();
+                    w.read_reply();
                 }
             }
             stop.store(true, Ordering::Relaxed);
         })
     };
-    let num = |r: Reply| -> i64 {
-        match r {
-            Reply::Bulk(Some(v)) => String::from_utf8(v).unwrap().parse().unwrap(),
-            other => panic!("{other:?}"),
-        }
-    };
-    let readers: Vec<_> = (0..2)
+    let readers: Vec<_> = (0..SHARDS)
         .map(|core| {
-            let (port, a, b, stop) = (srv.shard_port(core), a.clone(), b.clone(), stop.clone());
+            let (mut r, a, b, stop) = (srv.shard_conn(core), a.clone(), b.clone(), stop.clone());
             std::thread::spawn(move || {
-                let mut r = Client::connect(port);
                 let (mut last_a, mut last_b, mut checks) = (0, 0, 0);
                 while !stop.load(Ordering::Relaxed) {
                     // Pipelined, so remote GETs travel as batches.
-                    r.send(&format!("GET {a}"));
-                    r.send(&format!("GET {b}"));
-                    let (va, vb) = (num(r.read()), num(r.read()));
+                    r.send(&["GET", &a]);
+                    r.send(&["GET", &b]);
+                    let (va, vb) = (num(&r.read_reply()), num(&r.read_reply()));
                     assert!(va >= last_a && vb >= last_b, "went back: a {last_a}->{va}, b {last_b}->{vb}");
                     (last_a, last_b) = (va, vb);
                     checks += 1;
@@ -141,62 +133,62 @@ fn plain_reads_interleave_with_cross_shard_exec() {
     for r in readers {
         assert!(r.join().unwrap() > 10);
     }
-    let mut c = srv.client();
-    assert_eq!(num(c.cmd(&format!("GET {a}"))), 3000);
-    assert_eq!(num(c.cmd(&format!("GET {b}"))), 3000);
+    let mut c = srv.conn();
+    assert_eq!(num(&c.cmd(&["GET", &a])), 3000);
+    assert_eq!(num(&c.cmd(&["GET", &b])), 3000);
 }
 
 #[test]
 fn watch_aborts_when_another_core_writes_the_key() {
-    let srv = coreshard(&[]);
-    for owner in 0..2 {
-        let k = key_on(owner, "w");
-        let other = key_on(1 - owner, "o");
+    let srv = Coreshard::start(SHARDS, &[]);
+    for owner in 0..SHARDS {
+        let k = key_on(SHARDS, owner, "w");
+        let other = key_on(SHARDS, 1 - owner, "o");
         // The watcher lives on the other core than the key.
-        let mut c = srv.shard_client(1 - owner);
-        let mut intruder = srv.shard_client(owner);
+        let mut c = srv.shard_conn(1 - owner);
+        let mut intruder = srv.shard_conn(owner);
 
-        assert_eq!(c.cmd(&format!("WATCH {k}")), ok());
-        assert_eq!(intruder.cmd(&format!("SET {k} changed")), ok());
-        c.cmd("MULTI");
-        c.cmd(&format!("SET {k} mine"));
-        c.cmd(&format!("SET {other} mine"));
-        assert_eq!(c.cmd("EXEC"), Reply::Array(None));
-        assert_eq!(c.cmd(&format!("GET {k}")), Reply::bulk("changed"));
-        assert_eq!(c.cmd(&format!("GET {other}")), Reply::Bulk(None));
+        assert_eq!(c.cmd(&["WATCH", &k]), Reply::ok());
+        assert_eq!(intruder.cmd(&["SET", &k, "changed"]), Reply::ok());
+        c.cmd(&["MULTI"]);
+        c.cmd(&["SET", &k, "mine"]);
+        c.cmd(&["SET", &other, "mine"]);
+        assert_eq!(c.cmd(&["EXEC"]), Reply::NullArray);
+        assert_eq!(c.cmd(&["GET", &k]), Reply::bulk("changed"));
+        assert_eq!(c.cmd(&["GET", &other]), Reply::NullBulk);
 
         // EXEC forgot the watch: the next transaction runs.
-        intruder.cmd(&format!("SET {k} again"));
-        c.cmd("MULTI");
-        c.cmd(&format!("SET {k} mine"));
-        assert_eq!(c.cmd("EXEC"), Reply::Array(Some(vec![ok()])));
+        intruder.cmd(&["SET", &k, "again"]);
+        c.cmd(&["MULTI"]);
+        c.cmd(&["SET", &k, "mine"]);
+        assert_eq!(c.cmd(&["EXEC"]), Reply::Array(vec![Reply::ok()]));
 
         // Unchanged watched keys on both shards: EXEC runs.
-        c.cmd(&format!("WATCH {k} {other}"));
-        c.cmd("MULTI");
-        c.cmd(&format!("GET {k}"));
-        assert_eq!(c.cmd("EXEC"), Reply::Array(Some(vec![Reply::bulk("mine")])));
+        c.cmd(&["WATCH", &k, &other]);
+        c.cmd(&["MULTI"]);
+        c.cmd(&["GET", &k]);
+        assert_eq!(c.cmd(&["EXEC"]), Reply::bulks(&["mine"]));
 
         // UNWATCH forgets; DISCARD forgets.
-        c.cmd(&format!("WATCH {k}"));
-        c.cmd("UNWATCH");
-        intruder.cmd(&format!("SET {k} 3"));
-        c.cmd("MULTI");
-        assert_eq!(c.cmd("EXEC"), Reply::Array(Some(vec![])));
-        c.cmd(&format!("WATCH {k}"));
-        c.cmd("MULTI");
-        assert_eq!(c.cmd("DISCARD"), ok());
-        intruder.cmd(&format!("SET {k} 4"));
-        c.cmd("MULTI");
-        assert_eq!(c.cmd("EXEC"), Reply::Array(Some(vec![])));
+        c.cmd(&["WATCH", &k]);
+        c.cmd(&["UNWATCH"]);
+        intruder.cmd(&["SET", &k, "3"]);
+        c.cmd(&["MULTI"]);
+        assert_eq!(c.cmd(&["EXEC"]), Reply::Array(vec![]));
+        c.cmd(&["WATCH", &k]);
+        c.cmd(&["MULTI"]);
+        assert_eq!(c.cmd(&["DISCARD"]), Reply::ok());
+        intruder.cmd(&["SET", &k, "4"]);
+        c.cmd(&["MULTI"]);
+        assert_eq!(c.cmd(&["EXEC"]), Reply::Array(vec![]));
 
         // A write landing between WATCH and EXEC from a third client.
-        c.cmd(&format!("WATCH {k} {other}"));
-        srv.client().cmd(&format!("SET {other} x"));
-        c.cmd("MULTI");
-        c.cmd(&format!("SET {k} never"));
-        assert_eq!(c.cmd("EXEC"), Reply::Array(None));
-        assert_eq!(c.cmd(&format!("GET {k}")), Reply::bulk("4"));
+        c.cmd(&["WATCH", &k, &other]);
+        srv.conn().cmd(&["SET", &other, "x"]);
+        c.cmd(&["MULTI"]);
+        c.cmd(&["SET", &k, "never"]);
+        assert_eq!(c.cmd(&["EXEC"]), Reply::NullArray);
+        assert_eq!(c.cmd(&["GET", &k]), Reply::bulk("4"));
     }
 }
 
@@ -205,26 +197,24 @@ fn watch_aborts_when_another_core_writes_the_key() {
 /// never loses an update).
 #[test]
 fn watch_based_increments_never_lose_updates() {
-    let srv = coreshard(&[]);
-    let k = key_on(1, "ctr");
-    srv.client().cmd(&format!("SET {k} 0"));
+    let srv = Coreshard::start(SHARDS, &[]);
+    let k = key_on(SHARDS, 1, "ctr");
+    srv.conn().cmd(&["SET", &k, "0"]);
     let per_client = 150;
     let threads: Vec<_> = (0..4)
         .map(|t| {
-            let (port, k) = (srv.shard_port(t % 2), k.clone());
+            let (mut c, k) = (srv.shard_conn(t % SHARDS), k.clone());
             std::thread::spawn(move || {
-                let mut c = Client::connect(port);
                 let mut done = 0;
                 while done < per_client {
-                    c.cmd(&format!("WATCH {k}"));
-                    let Reply::Bulk(Some(v)) = c.cmd(&format!("GET {k}")) else { panic!() };
-                    let n: i64 = String::from_utf8(v).unwrap().parse().unwrap();
-                    c.send("MULTI");
-                    c.send(&format!("SET {k} {}", n + 1));
-                    c.send("EXEC");
-                    c.read();
-                    c.read();
-                    if c.read() != Reply::Array(None) {
+                    c.cmd(&["WATCH", &k]);
+                    let next = (num(&c.cmd(&["GET", &k])) + 1).to_string();
+                    c.send(&["MULTI"]);
+                    c.send(&["SET", &k, &next]);
+                    c.send(&["EXEC"]);
+                    c.read_reply();
+                    c.read_reply();
+                    if c.read_reply() != Reply::NullArray {
                         done += 1;
                     }
                 }
@@ -234,40 +224,37 @@ fn watch_based_increments_never_lose_updates() {
     for t in threads {
         t.join().unwrap();
     }
-    assert_eq!(srv.client().cmd(&format!("GET {k}")), Reply::bulk(&(4 * per_client).to_string()));
+    assert_eq!(srv.conn().cmd(&["GET", &k]), Reply::bulk((4 * per_client).to_string()));
 }
 
 #[test]
 fn a_watched_key_that_expires_aborts_exec() {
-    let srv = coreshard(&[]);
-    let mut c = srv.shard_client(0);
-    let k = key_on(1, "ttl");
-    c.cmd(&format!("SET {k} v PX 100"));
-    c.cmd(&format!("WATCH {k}"));
+    let srv = Coreshard::start(SHARDS, &[]);
+    let mut c = srv.shard_conn(0);
+    let k = key_on(SHARDS, 1, "ttl");
+    c.cmd(&["SET", &k, "v", "PX", "100"]);
+    c.cmd(&["WATCH", &k]);
     std::thread::sleep(Duration::from_millis(200));
-    c.cmd("MULTI");
-    c.cmd("PING");
-    assert_eq!(c.cmd("EXEC"), Reply::Array(None));
+    c.cmd(&["MULTI"]);
+    c.cmd(&["PING"]);
+    assert_eq!(c.cmd(&["EXEC"]), Reply::NullArray);
     // Already expired when watched: its removal is no change.
-    c.cmd(&format!("SET {k} v PX 20"));
+    c.cmd(&["SET", &k, "v", "PX", "20"]);
     std::thread::sleep(Duration::from_millis(100));
-    c.cmd(&format!("WATCH {k}"));
-    c.cmd("MULTI");
-    c.cmd("PING");
-    assert_eq!(c.cmd("EXEC"), Reply::Array(Some(vec![Reply::Simple("PONG".into())])));
+    c.cmd(&["WATCH", &k]);
+    c.cmd(&["MULTI"]);
+    c.cmd(&["PING"]);
+    assert_eq!(c.cmd(&["EXEC"]), Reply::Array(vec![Reply::simple("PONG")]));
 }
 
 /// Transaction sequences, byte for byte as redis-server answers them. Keys
 /// are chosen so that the transactions span both shards.
 #[test]
 fn transaction_replies_match_redis() {
-    let Some(reference) = redis() else {
-        eprintln!("redis-server not installed; skipping the comparison");
-        return;
-    };
-    let srv = coreshard(&[]);
-    let a = key_on(0, "a");
-    let b = key_on(1, "b");
+    let reference = RedisServer::start();
+    let srv = Coreshard::start(SHARDS, &[]);
+    let a = key_on(SHARDS, 0, "a");
+    let b = key_on(SHARDS, 1, "b");
     let script: Vec<String> = [
         "EXEC",
         "DISCARD",
@@ -331,46 +318,43 @@ fn transaction_replies_match_redis() {
     .iter()
     .map(|l| l.replace("{a}", &a).replace("{b}", &b))
     .collect();
-    let mut ours = srv.shard_client(0);
-    let mut theirs = reference.client();
-    for line in &script {
-        let (x, y) = (ours.cmd_raw(line), theirs.cmd_raw(line));
-        assert_eq!(String::from_utf8_lossy(&x), String::from_utf8_lossy(&y), "reply to {line}");
-    }
+    let mut ours = srv.shard_conn(0);
+    let mut theirs = reference.conn();
+    assert_same_bytes(&mut ours, &mut theirs, &words(&script));
     // Both closed the connection after QUIT.
-    assert!(ours.try_read().is_err());
-    assert!(theirs.try_read().is_err());
+    assert!(ours.is_closed_within(Duration::from_secs(5)));
+    assert!(theirs.is_closed_within(Duration::from_secs(5)));
 
     // A watch made void by another client, compared too.
-    for (srv_port, name) in [(srv.shard_port(1), "coreshard"), (reference.port, "redis")] {
-        let mut c = Client::connect(srv_port);
-        let mut other = Client::connect(srv_port);
-        c.cmd(&format!("WATCH {a}"));
-        other.cmd(&format!("SET {a} other"));
-        c.cmd("MULTI");
-        c.cmd(&format!("SET {a} mine"));
-        assert_eq!(c.cmd_raw("EXEC"), b"*-1\r\n", "{name}");
+    for (port, name) in [(srv.shard_port(1), "coreshard"), (reference.port(), "redis")] {
+        let mut c = RespConn::connect(port);
+        let mut other = RespConn::connect(port);
+        c.cmd(&["WATCH", &a]);
+        other.cmd(&["SET", &a, "other"]);
+        c.cmd(&["MULTI"]);
+        c.cmd(&["SET", &a, "mine"]);
+        assert_eq!(c.cmd_raw(&["EXEC"]), b"*-1\r\n", "{name}");
     }
 }
 
 #[test]
 fn exec_after_pipelined_remote_commands_keeps_reply_order() {
-    let srv = coreshard(&[]);
-    let a = key_on(1, "p");
-    let mut c = srv.shard_client(0);
+    let srv = Coreshard::start(SHARDS, &[]);
+    let a = key_on(SHARDS, 1, "p");
+    let mut c = srv.shard_conn(0);
     // Remote GET/SET batched in the pipeline before MULTI/EXEC.
-    c.send(&format!("SET {a} 1"));
-    c.send(&format!("GET {a}"));
-    c.send("MULTI");
-    c.send(&format!("SET {a} 2"));
-    c.send(&format!("GET {a}"));
-    c.send("EXEC");
-    c.send(&format!("GET {a}"));
-    assert_eq!(c.read(), ok());
-    assert_eq!(c.read(), Reply::bulk("1"));
-    assert_eq!(c.read(), ok());
-    assert_eq!(c.read(), queued());
-    assert_eq!(c.read(), queued());
-    assert_eq!(c.read(), Reply::Array(Some(vec![ok(), Reply::bulk("2")])));
-    assert_eq!(c.read(), Reply::bulk("2"));
+    c.send(&["SET", &a, "1"]);
+    c.send(&["GET", &a]);
+    c.send(&["MULTI"]);
+    c.send(&["SET", &a, "2"]);
+    c.send(&["GET", &a]);
+    c.send(&["EXEC"]);
+    c.send(&["GET", &a]);
+    assert_eq!(c.read_reply(), Reply::ok());
+    assert_eq!(c.read_reply(), Reply::bulk("1"));
+    assert_eq!(c.read_reply(), Reply::ok());
+    assert_eq!(c.read_reply(), queued());
+    assert_eq!(c.read_reply(), queued());
+    assert_eq!(c.read_reply(), Reply::Array(vec![Reply::ok(), Reply::bulk("2")]));
+    assert_eq!(c.read_reply(), Reply::bulk("2"));
 }

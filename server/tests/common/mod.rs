@@ -2,7 +2,10 @@
 //!
 //! - [`Coreshard`]: the real `coreshard-server` binary on free loopback ports, killed on drop.
 //! - [`RedisServer`]: a real `redis-server` to compare against, killed on drop.
-//! - [`RespConn`]: a raw RESP2/RESP3 client over a blocking `TcpStream`, and [`Reply`].
+//! - [`RespConn`]: a raw RESP2/RESP3 client over a blocking `TcpStream`, and [`Reply`]; INFO
+//!   parsing ([`RespConn::info`], [`ShardLine`]) and waiting for server state ([`wait_until`]).
+//! - [`key_on`] / [`shard_of`]: keys owned by a given shard.
+//! - [`compare_bytes`] / [`assert_same_bytes`]: replies compared byte for byte with redis-server.
 //! - [`TempDir`]: a scratch directory removed on drop.
 //! - [`diff`]: the differential script runner (`tests/diff/*.redis`).
 //!
@@ -11,7 +14,7 @@
 
 pub mod diff;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -302,6 +305,11 @@ impl Coreshard {
     pub fn conn(&self) -> RespConn {
         RespConn::connect(self.port)
     }
+
+    /// A new raw connection to shard `i`'s port, served by core `i`.
+    pub fn shard_conn(&self, i: usize) -> RespConn {
+        RespConn::connect(self.shard_port(i))
+    }
 }
 
 impl Drop for Coreshard {
@@ -519,6 +527,51 @@ impl Reply {
             Reply::Array(v) | Reply::Set(v) | Reply::Push(v) => Some(v),
             _ => None,
         }
+    }
+
+    /// The text of a simple, bulk or verbatim string; panics on any other reply.
+    pub fn text(&self) -> String {
+        match self {
+            Reply::Simple(s) => s.clone(),
+            Reply::Bulk(b) | Reply::Verbatim { text: b, .. } => String::from_utf8_lossy(b).into_owned(),
+            other => panic!("not a string: {other:?}"),
+        }
+    }
+
+    /// The text of an error reply; panics on any other reply.
+    pub fn err(&self) -> String {
+        match self {
+            Reply::Error(s) => s.clone(),
+            other => panic!("not an error: {other:?}"),
+        }
+    }
+
+    /// The value of an integer reply; panics on any other reply.
+    pub fn int(&self) -> i64 {
+        self.as_int().unwrap_or_else(|| panic!("not an integer: {self:?}"))
+    }
+
+    /// The elements of an array, set or push; panics on any other reply.
+    pub fn items(&self) -> Vec<Reply> {
+        self.as_array().unwrap_or_else(|| panic!("not an array: {self:?}")).to_vec()
+    }
+
+    /// The pairs of a map, or of a flat RESP2 array of pairs; panics on any other reply.
+    pub fn pairs(&self) -> Vec<(Reply, Reply)> {
+        match self {
+            Reply::Map(m) => m.clone(),
+            Reply::Array(v) if v.len() % 2 == 0 => v.chunks(2).map(|c| (c[0].clone(), c[1].clone())).collect(),
+            other => panic!("not a map: {other:?}"),
+        }
+    }
+
+    /// The value of `key` in a map (or flat RESP2 array of pairs); panics if it is missing.
+    pub fn field(&self, key: &str) -> Reply {
+        self.pairs()
+            .into_iter()
+            .find(|(k, _)| k.as_bytes() == Some(key.as_bytes()))
+            .map(|(_, v)| v)
+            .unwrap_or_else(|| panic!("no {key} in {self:?}"))
     }
 
     /// The value of a RESP3 double (or of a bulk string holding a number, as RESP2 sends scores).
@@ -779,6 +832,57 @@ impl RespConn {
         read_reply_from(&mut self.reader)
     }
 
+    /// Reads one reply and the exact bytes it arrived as (for byte-for-byte comparisons).
+    pub fn try_read_reply_raw(&mut self) -> io::Result<(Reply, Vec<u8>)> {
+        let mut raw = Vec::new();
+        let reply = read_reply_from(&mut Recording { inner: &mut self.reader, log: &mut raw })?;
+        Ok((reply, raw))
+    }
+
+    pub fn read_reply_raw(&mut self) -> (Reply, Vec<u8>) {
+        self.try_read_reply_raw().unwrap_or_else(|e| panic!("reading a reply from 127.0.0.1:{} failed: {e}", self.port))
+    }
+
+    /// Sends one command and returns the exact bytes of its reply.
+    pub fn cmd_raw<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Vec<u8> {
+        self.send(args);
+        self.read_reply_raw().1
+    }
+
+    /// True if data (a reply, a push) arrives within `timeout`; nothing is consumed.
+    pub fn has_data_within(&mut self, timeout: Duration) -> bool {
+        if !self.reader.buffer().is_empty() {
+            return true;
+        }
+        self.set_read_timeout(Some(timeout));
+        let ready = matches!(self.reader.fill_buf(), Ok(b) if !b.is_empty());
+        self.set_read_timeout(Some(READ_TIMEOUT));
+        ready
+    }
+
+    /// Reads and discards everything until the server closes the connection (EOF or reset):
+    /// true if that happens within `timeout`, false if the connection is still open by then.
+    pub fn drain_until_closed(&mut self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut sink = vec![0u8; 1 << 16];
+        let closed = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break false;
+            }
+            self.set_read_timeout(Some(left));
+            match self.reader.read(&mut sink) {
+                Ok(0) => break true,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => break false,
+                Err(_) => break true,
+            }
+        };
+        self.set_read_timeout(Some(READ_TIMEOUT));
+        closed
+    }
+
     /// True if the server closed the connection (EOF or reset) within `timeout`; false if it is
     /// still open and silent. Panics if data arrives instead.
     pub fn is_closed_within(&mut self, timeout: Duration) -> bool {
@@ -792,6 +896,38 @@ impl RespConn {
         };
         self.set_read_timeout(Some(READ_TIMEOUT));
         result
+    }
+}
+
+/// A reader that copies every byte consumed from `inner` into `log`.
+struct Recording<'a, R> {
+    inner: &'a mut R,
+    log: &'a mut Vec<u8>,
+}
+
+impl<R: BufRead> Read for Recording<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Recording<'_, R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        // `amt` bytes were just returned by `fill_buf`, so this one does no I/O.
+        if amt > 0 {
+            if let Ok(buf) = self.inner.fill_buf() {
+                self.log.extend_from_slice(&buf[..amt.min(buf.len())]);
+            }
+        }
+        self.inner.consume(amt);
     }
 }
 
@@ -882,4 +1018,167 @@ pub fn read_reply_from(r: &mut impl BufRead) -> io::Result<Reply> {
         }
         _ => return Err(invalid(format!("unknown reply type in line {:?}", String::from_utf8_lossy(&line)))),
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server state through INFO, and waiting for it
+// ---------------------------------------------------------------------------------------------
+
+/// Polls `condition` every 10 ms until it holds; panics naming `what` if `timeout` passes first.
+pub fn wait_until(what: &str, timeout: Duration, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// One line of the custom `INFO shards` section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardLine {
+    pub port: u64,
+    pub keys: u64,
+    pub commands: u64,
+    pub local: u64,
+    pub hops_out: u64,
+    pub hops_in: u64,
+}
+
+impl RespConn {
+    /// `INFO section` as `(field, value)` pairs, in order.
+    pub fn info(&mut self, section: &str) -> Vec<(String, String)> {
+        self.cmd(&["INFO", section])
+            .text()
+            .lines()
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.to_string(), v.trim().to_string()))
+            .collect()
+    }
+
+    /// One field of `INFO section`; panics if it is missing.
+    pub fn info_field(&mut self, section: &str, field: &str) -> String {
+        let info = self.info(section);
+        info.into_iter()
+            .find(|(k, _)| k == field)
+            .map(|(_, v)| v)
+            .unwrap_or_else(|| panic!("INFO {section} has no field {field}"))
+    }
+
+    /// A numeric field of `INFO section`.
+    pub fn info_u64(&mut self, section: &str, field: &str) -> u64 {
+        let value = self.info_field(section, field);
+        value.parse().unwrap_or_else(|_| panic!("INFO {field} is not a number: {value:?}"))
+    }
+
+    /// `INFO shards`, one entry per shard in shard order.
+    pub fn shard_lines(&mut self) -> Vec<ShardLine> {
+        let mut out = Vec::new();
+        for (name, value) in self.info("shards") {
+            let Some(index) = name.strip_prefix("shard") else { continue };
+            assert_eq!(index.parse::<usize>().ok(), Some(out.len()), "INFO shards lines in order: {name}");
+            let fields: HashMap<&str, u64> = value
+                .split(',')
+                .map(|pair| {
+                    let (field, n) = pair.split_once('=').unwrap_or_else(|| panic!("bad INFO shards entry {pair:?}"));
+                    (field, n.parse().unwrap_or_else(|_| panic!("bad INFO shards number {pair:?}")))
+                })
+                .collect();
+            let get =
+                |field: &str| fields.get(field).copied().unwrap_or_else(|| panic!("{name} has no {field}: {value}"));
+            let line = ShardLine {
+                port: get("port"),
+                keys: get("keys"),
+                commands: get("commands"),
+                local: get("local"),
+                hops_out: get("hops_out"),
+                hops_in: get("hops_in"),
+            };
+            assert_eq!(fields.len(), 6, "unexpected fields in {name}: {value}");
+            out.push(line);
+        }
+        out
+    }
+
+    /// Waits until the server counts exactly `n` connected clients (a server seen through
+    /// [`Coreshard::start`] still counts its readiness probes until it notices them close).
+    pub fn wait_connected_clients(&mut self, n: u64) {
+        wait_until(&format!("{n} connected clients"), Duration::from_secs(5), || {
+            self.info_u64("clients", "connected_clients") == n
+        });
+    }
+
+    /// Waits until exactly `n` clients are blocked (registered for their keys on every shard).
+    pub fn wait_blocked_clients(&mut self, n: u64) {
+        wait_until(&format!("{n} blocked clients"), Duration::from_secs(10), || {
+            self.info_u64("clients", "blocked_clients") == n
+        });
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys and shards
+// ---------------------------------------------------------------------------------------------
+
+/// The shard that owns `key` on a server with `shards` shards.
+pub fn shard_of(shards: usize, key: &str) -> usize {
+    coreshard_engine::Router::new(shards)
+        .unwrap_or_else(|e| panic!("no router for {shards} shards: {e}"))
+        .shard_of(key.as_bytes())
+}
+
+/// The first of `prefix0`, `prefix1`, ... that shard `shard` of `shards` owns.
+pub fn key_on(shards: usize, shard: usize, prefix: &str) -> String {
+    assert!(shard < shards, "shard {shard} out of range ({shards} shards)");
+    (0u32..)
+        .map(|i| format!("{prefix}{i}"))
+        .find(|k| shard_of(shards, k) == shard)
+        .unwrap_or_else(|| panic!("no key {prefix}<n> on shard {shard}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Byte-for-byte comparison with redis-server
+// ---------------------------------------------------------------------------------------------
+
+/// Reads `replies` replies from both connections and describes the first one whose bytes differ
+/// (`what` names the step in that description). All of them are read either way, so that the
+/// next step starts in step. `ours` is coreshard, `theirs` the reference redis-server.
+pub fn compare_replies(ours: &mut RespConn, theirs: &mut RespConn, replies: usize, what: &str) -> Result<(), String> {
+    let mut first_difference = Ok(());
+    for i in 1..=replies {
+        let (got, want) = (ours.read_reply_raw().1, theirs.read_reply_raw().1);
+        if got != want && first_difference.is_ok() {
+            first_difference = Err(format!(
+                "{what} (reply {i})\n  coreshard: {:?}\n  redis:     {:?}",
+                String::from_utf8_lossy(&got),
+                String::from_utf8_lossy(&want)
+            ));
+        }
+    }
+    first_difference
+}
+
+/// Sends `args` to both connections and compares the next `replies` replies (e.g. one per
+/// channel of a SUBSCRIBE) with [`compare_replies`].
+pub fn compare_bytes<A: AsRef<[u8]>>(
+    ours: &mut RespConn,
+    theirs: &mut RespConn,
+    args: &[A],
+    replies: usize,
+) -> Result<(), String> {
+    ours.send(args);
+    theirs.send(args);
+    let shown: Vec<String> = args.iter().map(|a| String::from_utf8_lossy(a.as_ref()).into_owned()).collect();
+    compare_replies(ours, theirs, replies, &format!("{shown:?}"))
+}
+
+/// Runs every command of `script` (one reply each) with [`compare_bytes`] and panics listing
+/// every mismatch.
+pub fn assert_same_bytes<A: AsRef<[u8]>>(ours: &mut RespConn, theirs: &mut RespConn, script: &[Vec<A>]) {
+    let mismatches: Vec<String> = script.iter().filter_map(|args| compare_bytes(ours, theirs, args, 1).err()).collect();
+    assert!(mismatches.is_empty(), "replies differ from redis-server:\n{}", mismatches.join("\n"));
+}
+
+/// `script` written one command a line, arguments separated by whitespace.
+pub fn words<S: AsRef<str>>(script: &[S]) -> Vec<Vec<String>> {
+    script.iter().map(|line| line.as_ref().split_whitespace().map(str::to_string).collect()).collect()
 }
