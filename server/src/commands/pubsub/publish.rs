@@ -32,6 +32,9 @@ fn run(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
         for r in remote.await {
             n += r?;
         }
+        // A subscriber publishing to its own channel gets the message
+        // before the reply, as from Redis.
+        conn.drain_outbox();
         conn.out.int(n as i64);
         Ok(())
     })
