@@ -1,6 +1,7 @@
-//! Blocking list pops end to end: the real binary with two shards, raw RESP
-//! clients on both shard ports (each served by a different core), and list
-//! replies compared byte for byte with a real redis-server.
+//! Blocking pops (lists and sorted sets) end to end: the real binary with
+//! two shards, raw RESP clients on both shard ports (each served by a
+//! different core), and replies compared byte for byte with a real
+//! redis-server.
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -240,6 +241,12 @@ impl Client {
     fn cmd(&mut self, args: &[&str]) -> Reply {
         self.send(args);
         self.read()
+    }
+
+    /// One command's reply, as bytes.
+    fn cmd_raw(&mut self, args: &[&str]) -> Vec<u8> {
+        self.send(args);
+        self.read_raw().1
     }
 
     fn int(&mut self, args: &[&str]) -> i64 {
@@ -678,6 +685,8 @@ fn list_replies_match_redis() {
         vec!["BLMPOP", "0.01", "1", &c, "LEFT"],
         vec!["BLMPOP", "x", "1", &c, "LEFT"],
         vec!["BLMPOP", "1", "0", &c, "LEFT"],
+        vec!["BLMPOP", "x", "0", &c, "LEFT"],
+        vec!["BLMPOP", "x", "1", &c, "MIDDLE"],
         vec!["BLMOVE", &b, &c, "LEFT", "LEFT", "1"],
         vec!["BLMOVE", &b, &c, "LEFT", "LEFT", "0.01"],
         vec!["BLMOVE", &c, &st, "LEFT", "LEFT", "1"],
@@ -783,6 +792,10 @@ fn clients_can_be_unblocked_from_their_core() {
     settle();
     assert_eq!(unblock_everywhere(true), 1);
     assert_eq!(c.read(), Reply::Error("UNBLOCKED client unblocked via CLIENT UNBLOCK".into()));
+    c.send(&["BZPOPMIN", &key, "0"]);
+    settle();
+    assert_eq!(unblock_everywhere(false), 1);
+    assert_eq!(c.read(), Reply::NullArray);
     // Its registrations are gone: a push stays in the list.
     let mut other = Client::connect(port + 2);
     assert_eq!(other.int(&["RPUSH", &key, "v"]), 1);
@@ -790,4 +803,308 @@ fn clients_can_be_unblocked_from_their_core() {
     assert_eq!(other.int(&["LLEN", &key]), 1);
     assert_eq!(c.cmd(&["BLPOP", &key, "0"]), Reply::key_value(&key, "v"));
     server.shutdown();
+}
+
+// ----- sorted sets ----------------------------------------------------------------
+
+/// `[key, member, score]`, as BZPOPMIN/BZPOPMAX reply in RESP2.
+fn key_member_score(k: &str, m: &str, score: &str) -> Reply {
+    Reply::Array(vec![Reply::bulk(k), Reply::bulk(m), Reply::bulk(score)])
+}
+
+/// `[key, [[member, score] ...]]`, as BZMPOP replies in RESP2.
+fn key_scored_members(k: &str, items: &[(&str, &str)]) -> Reply {
+    let items = items.iter().map(|(m, s)| Reply::Array(vec![Reply::bulk(m), Reply::bulk(s)])).collect();
+    Reply::Array(vec![Reply::bulk(k), Reply::Array(items)])
+}
+
+#[test]
+fn bzpopmin_is_woken_by_a_zadd_from_another_core() {
+    let s = Server::start();
+    for owner in 0..2 {
+        let key = key_on(owner, "zwake");
+        let mut blocked = s.shard(0);
+        let mut writer = s.shard(1);
+        blocked.send(&["BZPOPMIN", &key, "0"]);
+        settle();
+        assert!(!blocked.has_reply_within(Duration::from_millis(50)), "BZPOPMIN on an empty key must block");
+        assert_eq!(writer.int(&["ZADD", &key, "2", "b", "1.5", "a", "3", "c"]), 3);
+        assert_eq!(blocked.read(), key_member_score(&key, "a", "1.5"));
+        blocked.send(&["BZPOPMAX", &key, "0"]);
+        assert_eq!(blocked.read(), key_member_score(&key, "c", "3"), "a non-empty key pops at once");
+        assert_eq!(writer.cmd(&["ZRANGE", &key, "0", "-1"]), Reply::Array(vec![Reply::bulk("b")]));
+        assert_eq!(blocked.int(&["ZREM", &key, "b"]), 1);
+
+        // BZMPOP with COUNT, woken by ZINCRBY creating the key, on the other core.
+        blocked.send(&["BZMPOP", "0", "1", &key, "MAX", "COUNT", "2"]);
+        settle();
+        assert!(!blocked.has_reply_within(Duration::from_millis(50)), "BZMPOP on an empty key must block");
+        assert_eq!(writer.cmd(&["ZINCRBY", &key, "7", "m"]), Reply::bulk("7"));
+        assert_eq!(blocked.read(), key_scored_members(&key, &[("m", "7")]));
+        assert_eq!(writer.int(&["EXISTS", &key]), 0);
+    }
+}
+
+#[test]
+fn one_bzpopmin_over_keys_on_both_shards() {
+    let s = Server::start();
+    let (k0, k1) = (key_on(0, "zmulti"), key_on(1, "zmulti"));
+    let mut blocked = s.shard(0);
+    let mut writer = s.shard(1);
+    for (written, other) in [(&k1, &k0), (&k0, &k1)] {
+        blocked.send(&["BZPOPMAX", &k0, &k1, "10"]);
+        settle();
+        assert_eq!(writer.int(&["ZADD", written, "1", "low", "2", "high"]), 2);
+        assert_eq!(blocked.read(), key_member_score(written, "high", "2"));
+        assert_eq!(writer.int(&["ZCARD", written]), 1);
+        assert_eq!(writer.int(&["EXISTS", other]), 0);
+        assert_eq!(writer.int(&["DEL", written]), 1);
+    }
+    blocked.send(&["BZMPOP", "10", "2", &k0, &k1, "MIN", "COUNT", "9"]);
+    settle();
+    writer.int(&["ZADD", &k1, "1", "x", "2", "y"]);
+    assert_eq!(blocked.read(), key_scored_members(&k1, &[("x", "1"), ("y", "2")]));
+    // Immediate pops take the first non-empty key in argument order.
+    writer.int(&["ZADD", &k1, "1", "b"]);
+    writer.int(&["ZADD", &k0, "1", "a"]);
+    assert_eq!(blocked.cmd(&["BZPOPMIN", &k1, &k0, "1"]), key_member_score(&k1, "b", "1"));
+    assert_eq!(blocked.cmd(&["BZPOPMIN", &k1, &k0, "1"]), key_member_score(&k0, "a", "1"));
+    // The first existing key of another type is WRONGTYPE, across shards too;
+    // missing keys before it are skipped.
+    writer.cmd(&["SET", &k1, "str"]);
+    writer.int(&["ZADD", &k0, "5", "z"]);
+    for cmd in [vec!["BZPOPMIN", "nokey", &k1, &k0, "1"], vec!["BZMPOP", "1", "2", &k1, &k0, "MIN"]] {
+        assert!(matches!(blocked.cmd(&cmd), Reply::Error(e) if e.starts_with("WRONGTYPE")), "{cmd:?}");
+    }
+    assert_eq!(blocked.cmd(&["BZPOPMIN", &k0, &k1, "1"]), key_member_score(&k0, "z", "5"));
+    // A string key with waiters does not serve them; the sorted set that
+    // replaces it does.
+    blocked.send(&["BZPOPMIN", &k0, "0"]);
+    settle();
+    writer.cmd(&["SET", &k0, "str"]);
+    assert!(!blocked.has_reply_within(Duration::from_millis(100)), "a string does not serve a BZPOPMIN");
+    writer.int(&["DEL", &k0]);
+    writer.int(&["ZADD", &k0, "4", "w"]);
+    assert_eq!(blocked.read(), key_member_score(&k0, "w", "4"));
+}
+
+#[test]
+fn zset_pop_timeouts_reply_with_a_null_array() {
+    let s = Server::start();
+    let (k0, k1) = (key_on(0, "ztmo"), key_on(1, "ztmo"));
+    let mut c = s.shard(0);
+    for cmd in [
+        vec!["BZPOPMIN", &k0, "0.2"],
+        vec!["BZPOPMAX", &k0, &k1, "0.2"],
+        vec!["BZMPOP", "0.2", "2", &k0, &k1, "MIN", "COUNT", "3"],
+    ] {
+        let start = Instant::now();
+        c.send(&cmd);
+        let (reply, raw) = c.read_raw();
+        let took = start.elapsed();
+        assert_eq!(reply, Reply::NullArray, "{cmd:?}");
+        assert_eq!(raw, b"*-1\r\n");
+        assert!(took >= Duration::from_millis(190), "{cmd:?} returned after {took:?}");
+        assert!(took < Duration::from_secs(3), "{cmd:?} returned after {took:?}");
+    }
+    // Nothing stays registered after a timeout: a later ZADD is kept.
+    let mut writer = s.shard(1);
+    assert_eq!(writer.int(&["ZADD", &k1, "1", "kept"]), 1);
+    settle();
+    assert_eq!(writer.int(&["ZCARD", &k1]), 1);
+    for (cmd, err) in [
+        (vec!["BZPOPMIN", &k0, "x"], "ERR timeout is not a float or out of range"),
+        (vec!["BZPOPMAX", &k0, "-1"], "ERR timeout is negative"),
+        (vec!["BZMPOP", "x", "1", &k0, "MIN"], "ERR timeout is not a float or out of range"),
+        (vec!["BZMPOP", "x", "0", &k0, "MIN"], "ERR numkeys should be greater than 0"),
+        (vec!["BZMPOP", "-1", "1", &k0, "MIDDLE"], "ERR syntax error"),
+        (vec!["BZMPOP", "-1", "1", &k0, "MIN", "COUNT", "0"], "ERR count should be greater than 0"),
+    ] {
+        assert_eq!(c.cmd(&cmd), Reply::Error(err.into()), "{cmd:?}");
+    }
+    c.cmd(&["HELLO", "3"]);
+    c.send(&["BZPOPMIN", &k0, "0.1"]);
+    assert_eq!(c.read_raw().1, b"_\r\n");
+    c.send(&["BZMPOP", "0.1", "1", &k0, "MAX"]);
+    assert_eq!(c.read_raw().1, b"_\r\n");
+}
+
+#[test]
+fn zset_waiters_are_served_first_come_first_served() {
+    let s = Server::start();
+    let key = key_on(1, "zfifo");
+    let mut list_waiter = s.shard(1);
+    let mut first = s.shard(0);
+    let mut second = s.shard(1);
+    let mut third = s.shard(0);
+    list_waiter.send(&["BLPOP", &key, "0"]);
+    settle();
+    first.send(&["BZPOPMIN", &key, "0"]);
+    settle();
+    second.send(&["BZPOPMAX", &key, "0"]);
+    settle();
+    third.send(&["BZMPOP", "0", "1", &key, "MIN", "COUNT", "5"]);
+    settle();
+    let mut writer = s.shard(0);
+    assert_eq!(writer.int(&["ZADD", &key, "1", "a", "2", "b", "3", "c", "4", "d"]), 4);
+    assert_eq!(first.read(), key_member_score(&key, "a", "1"));
+    assert_eq!(second.read(), key_member_score(&key, "d", "4"));
+    assert_eq!(third.read(), key_scored_members(&key, &[("b", "2"), ("c", "3")]));
+    assert_eq!(writer.int(&["EXISTS", &key]), 0);
+    // The list waiter ahead of them was not served by the sorted set and
+    // still waits for a list.
+    assert!(!list_waiter.has_reply_within(Duration::from_millis(50)));
+    writer.int(&["RPUSH", &key, "l"]);
+    assert_eq!(list_waiter.read(), Reply::key_value(&key, "l"));
+
+    // A waiter that disconnects leaves the members to the next one.
+    let mut leaver = s.shard(0);
+    leaver.send(&["BZPOPMIN", &key, "0"]);
+    settle();
+    first.send(&["BZPOPMIN", &key, "0"]);
+    settle();
+    leaver.w.shutdown(Shutdown::Both).expect("shutdown");
+    drop(leaver);
+    settle();
+    writer.int(&["ZADD", &key, "9", "only"]);
+    assert_eq!(first.read(), key_member_score(&key, "only", "9"));
+    // With nobody left, members stay.
+    let mut leaver = s.shard(1);
+    leaver.send(&["BZPOPMAX", &key, "0"]);
+    settle();
+    drop(leaver);
+    settle();
+    writer.int(&["ZADD", &key, "1", "x", "2", "y"]);
+    settle();
+    assert_eq!(writer.int(&["ZCARD", &key]), 2, "a client that left takes nothing");
+}
+
+#[test]
+fn concurrent_zadds_and_zset_pops_deliver_every_member_exactly_once() {
+    const WRITERS: usize = 2;
+    const PER_WRITER: usize = 400;
+    const TOTAL: usize = WRITERS * PER_WRITER;
+    let s = Server::start();
+    let (k0, k1) = (key_on(0, "zstress"), key_on(1, "zstress"));
+    let popped = Arc::new(Mutex::new(Vec::<String>::with_capacity(TOTAL)));
+    let done = Arc::new(AtomicUsize::new(0));
+    let mut threads = Vec::new();
+    for p in 0..3u16 {
+        let mut c = s.shard(p % 2);
+        let (k0, k1) = (k0.clone(), k1.clone());
+        let (popped, done) = (popped.clone(), done.clone());
+        threads.push(thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(120);
+            while done.load(Ordering::SeqCst) < TOTAL {
+                assert!(Instant::now() < deadline, "poppers did not finish");
+                let got: Vec<String> = match p {
+                    0 => match c.cmd(&["BZPOPMIN", &k0, &k1, "0.3"]) {
+                        Reply::Array(kms) => vec![kms[1].as_str()],
+                        _ => vec![],
+                    },
+                    1 => match c.cmd(&["BZPOPMAX", &k1, &k0, "0.3"]) {
+                        Reply::Array(kms) => vec![kms[1].as_str()],
+                        _ => vec![],
+                    },
+                    _ => match c.cmd(&["BZMPOP", "0.3", "2", &k0, &k1, "MIN", "COUNT", "3"]) {
+                        Reply::Array(kv) => match &kv[1] {
+                            Reply::Array(pairs) => pairs
+                                .iter()
+                                .map(|pair| match pair {
+                                    Reply::Array(ms) => ms[0].as_str(),
+                                    other => panic!("BZMPOP pair {other:?}"),
+                                })
+                                .collect(),
+                            other => panic!("BZMPOP gave {other:?}"),
+                        },
+                        _ => vec![],
+                    },
+                };
+                done.fetch_add(got.len(), Ordering::SeqCst);
+                popped.lock().expect("lock").extend(got);
+            }
+        }));
+    }
+    for w in 0..WRITERS {
+        let mut c = s.shard((w % 2) as u16);
+        let (k0, k1) = (k0.clone(), k1.clone());
+        threads.push(thread::spawn(move || {
+            for i in 0..PER_WRITER {
+                let key = if (i + w) % 2 == 0 { &k0 } else { &k1 };
+                let (member, score) = (format!("w{w}-{i}"), i.to_string());
+                match c.cmd(&["ZADD", key, &score, &member]) {
+                    Reply::Int(1) => {}
+                    other => panic!("ZADD gave {other:?}"),
+                }
+            }
+        }));
+    }
+    for t in threads {
+        t.join().expect("thread");
+    }
+    let popped = popped.lock().expect("lock").clone();
+    assert_eq!(popped.len(), TOTAL, "every member delivered once");
+    let unique: HashSet<&String> = popped.iter().collect();
+    assert_eq!(unique.len(), TOTAL, "no member delivered twice");
+    let mut c = s.shard(0);
+    assert_eq!(c.int(&["EXISTS", &k0, &k1]), 0);
+    assert_eq!(c.cmd(&["BZPOPMIN", &k0, &k1, "0.05"]), Reply::NullArray);
+}
+
+/// Served and immediate sorted-set pops against redis-server, byte for byte,
+/// in RESP2 and RESP3 (where scores are doubles).
+#[test]
+fn zset_pop_replies_match_redis() {
+    let s = Server::start();
+    let redis = Redis::start();
+    let a = key_on(0, "za");
+    let b = key_on(1, "zb");
+    let mut mismatches = Vec::new();
+    for resp3 in [false, true] {
+        let mut got = Vec::new();
+        for port in [s.port, redis.port] {
+            let mut blocked = Client::connect(port);
+            let mut writer = Client::connect(port);
+            let mut raw = Vec::new();
+            if resp3 {
+                blocked.cmd(&["HELLO", "3"]);
+            }
+            for (block, write) in [
+                (vec!["BZPOPMIN", &a, &b, "0"], vec!["ZADD", &b, "1.5", "x", "2", "y"]),
+                (vec!["BZPOPMAX", &a, "0"], vec!["ZADD", &a, "-inf", "lo", "1e300", "hi"]),
+                (vec!["BZMPOP", "0", "2", "nokey", &a, "MIN", "COUNT", "10"], vec!["ZADD", &a, "3", "p", "0.1", "q"]),
+            ] {
+                // Drain what the keys still hold, so that the command blocks.
+                writer.cmd(&["DEL", &a, &b]);
+                blocked.send(&block);
+                settle();
+                writer.cmd(&write);
+                raw.extend(blocked.read_raw().1);
+            }
+            for cmd in [
+                vec!["ZADD", &a, "1", "m", "2", "n", "3", "o"],
+                vec!["BZPOPMIN", "nokey", &a, "1"],
+                vec!["BZPOPMAX", &a, "1"],
+                vec!["BZMPOP", "1", "1", &a, "MAX", "COUNT", "1"],
+                vec!["BZPOPMIN", &b, "0.01"],
+                vec!["MULTI"],
+                vec!["BZPOPMIN", "nokey", "0"],
+                vec!["BZMPOP", "0", "2", "nokey", &b, "MIN"],
+                vec!["ZADD", &a, "5", "e"],
+                vec!["BZPOPMIN", "nokey", &a, "0"],
+                vec!["EXEC"],
+            ] {
+                raw.extend(blocked.cmd_raw(&cmd));
+            }
+            got.push(raw);
+        }
+        if got[0] != got[1] {
+            mismatches.push(format!(
+                "resp3={resp3}\n  coreshard: {:?}\n  redis:     {:?}",
+                String::from_utf8_lossy(&got[0]),
+                String::from_utf8_lossy(&got[1])
+            ));
+        }
+    }
+    assert!(mismatches.is_empty(), "replies differ from redis-server:\n{}", mismatches.join("\n"));
 }

@@ -55,7 +55,6 @@ differential_tests! {
     strings,
     #[ignore = "enabled once the command family is implemented"]
     transactions,
-    #[ignore = "needs the blocking sorted-set pops BZPOPMIN, BZPOPMAX and BZMPOP"]
     zsets,
 }
 
