@@ -1,20 +1,26 @@
-//! Blocking list pops: BLPOP, BRPOP, BLMPOP, BLMOVE and BRPOPLPUSH.
+//! Blocking pops: BLPOP, BRPOP, BLMPOP, BLMOVE and BRPOPLPUSH on lists,
+//! BZPOPMIN, BZPOPMAX and BZMPOP on sorted sets.
 //!
 //! # Design
 //!
-//! A client blocks on keys that may live on several shards, while the pushes
-//! that wake it may come from any connection on any core. Each shard keeps,
-//! in a thread-local of its own core, a FIFO queue of [`Waiter`]s per
-//! `(db, key)`; the shard's `keyevents` registry counts them so that a write
-//! to such a key is reported as *ready*.
+//! A client blocks on keys that may live on several shards, while the writes
+//! that wake it (pushes, ZADDs) may come from any connection on any core.
+//! Lists and sorted sets share one mechanism: a waiter's [`Op`] says what it
+//! pops (a [`Pop`] of a list end, or of a sorted set's lowest or highest
+//! scores) or moves, and a key is served for the waiters whose op matches
+//! the type the key holds. Each shard keeps, in a thread-local of its own
+//! core, a FIFO queue of [`Waiter`]s per `(db, key)`; the shard's
+//! `keyevents` registry counts them so that a write to such a key is
+//! reported as *ready*.
 //!
 //! 1. **Try, or register, atomically.** The blocking command first does what
 //!    its non-blocking form does (pop from the first non-empty key in order,
-//!    or move). If every key is empty, it registers a waiter on the owner
-//!    shard of every key *in the same atomic step*: one closure on the
-//!    owning shard when all keys live there, else under a transaction
-//!    holding every involved shard ([`coreshard_engine::Txn`]). No push can
-//!    slip between "empty" and "registered", so no wake-up is lost.
+//!    or move; the first existing key of another type is WRONGTYPE). If every
+//!    key is empty, it registers a waiter on the owner shard of every key
+//!    *in the same atomic step*: one closure on the owning shard when all
+//!    keys live there, else under a transaction holding every involved shard
+//!    ([`coreshard_engine::Txn`]). No write can slip between "empty" and
+//!    "registered", so no wake-up is lost.
 //! 2. **One claim per waiter.** All registrations of one blocked client share
 //!    a [`Claim`]: an `AtomicBool` and the `oneshot` sender of the result.
 //!    Whoever flips the flag from false to true owns the client: a shard
@@ -22,15 +28,16 @@
 //!    Registrations whose claim is taken are stale and skipped.
 //! 3. **Serving.** After a command ran on a shard, the connection code calls
 //!    [`serve_ready`] when `keyevents::has_ready()`. For every ready key with
-//!    waiters and a non-empty list it claims the first waiter it can, pops
-//!    for it (several elements for BLMPOP's COUNT) and sends the elements;
-//!    for BLMOVE/BRPOPLPUSH with the destination on the same shard it runs
-//!    the whole move there. Serving may write other ready keys (a move's
-//!    destination), so it loops until none remain. Writes that do not come
-//!    from a command on this shard (a cross-shard transaction, a give-back)
-//!    are served by a task this module schedules from the mutation stream
-//!    ([`schedule_serve`]), which runs once any transaction holding the
-//!    shard has released it.
+//!    waiters that holds a non-empty list or sorted set, it claims the first
+//!    waiter of that type it can (waiters of the other type stay queued, in
+//!    their order, as in Redis), pops for it (several elements for a COUNT)
+//!    and sends them; for BLMOVE/BRPOPLPUSH with the destination on the same
+//!    shard it runs the whole move there. Serving may write other ready keys
+//!    (a move's destination), so it loops until none remain. Writes that do
+//!    not come from a command on this shard (a cross-shard transaction, a
+//!    give-back) are served by a task this module schedules from the
+//!    mutation stream ([`schedule_serve`]), which runs once any transaction
+//!    holding the shard has released it.
 //! 4. **Moves across shards stay atomic.** When a BLMOVE's destination lives
 //!    on another shard, the source shard does not pop: it claims the waiter
 //!    and sends it a wake-up, keeping one element of the list reserved for
@@ -45,12 +52,14 @@
 //!    On timeout or disconnect it tries to claim itself; if a shard already
 //!    claimed it, the result is on its way and is awaited: on timeout it is
 //!    delivered as a normal reply; on disconnect popped elements are pushed
-//!    back to the end of the list they came from (and a BLMOVE wake-up is
-//!    passed on to the next waiter), so nothing is lost. Finally the client
-//!    removes its registrations from every shard (`keyevents::unblock` for
-//!    each). `ClientEntry::blocked` is set while it waits. CLIENT UNBLOCK
-//!    reaches a waiting client through [`unblock_client`] on its core and
-//!    ends the wait the same way as a timeout.
+//!    back to the end of the list they came from, popped members are added
+//!    back to their sorted set with their scores (unless re-added
+//!    meanwhile), and a BLMOVE wake-up is passed on to the next waiter, so
+//!    nothing is lost. Finally the client removes its registrations from
+//!    every shard (`keyevents::unblock` for each). `ClientEntry::blocked` is
+//!    set while it waits. CLIENT UNBLOCK reaches a waiting client through
+//!    [`unblock_client`] on its core and ends the wait the same way as a
+//!    timeout.
 //!
 //! Inside MULTI the blocking commands run their non-blocking (`Keyed`)
 //! forms: an empty result at once, as Redis does.
@@ -66,25 +75,21 @@ use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use coreshard_engine::types::ListSide;
-use coreshard_engine::{Router, Shard, ShardCtx};
+use coreshard_engine::types::{ListSide, ScoredMembers, ZAddOptions};
+use coreshard_engine::{Kind, Router, Shard, ShardCtx, Txn};
 use futures_util::future::join_all;
 
 use crate::cmd::{AsyncFn, CmdResult, Command, ReplyError};
 use crate::commands::list::{group_by_shard, move_spanning, mpop_local, mpop_reply, mpop_spanning};
+use crate::commands::zset;
 use crate::conn::Conn;
 use crate::keyevents;
 
 /// What a blocked client wants done when a key gets elements.
 #[derive(Debug, Clone)]
 pub enum Op {
-    /// BLPOP/BRPOP/BLMPOP: pop up to `count` elements from `side`.
-    Pop {
-        /// Which end.
-        side: ListSide,
-        /// How many at most (1 for BLPOP/BRPOP).
-        count: i64,
-    },
+    /// Pop from the first non-empty key.
+    Pop(Pop),
     /// BLMOVE/BRPOPLPUSH: pop from `from`, push at `to` of `dst`.
     Move {
         /// Destination key (an owned copy).
@@ -98,12 +103,100 @@ pub enum Op {
     },
 }
 
+impl Op {
+    /// The type of key this op takes from.
+    fn kind(&self) -> Kind {
+        match self {
+            Op::Pop(pop) => pop.kind(),
+            Op::Move { .. } => Kind::List,
+        }
+    }
+}
+
+/// What a pop takes, and from which type of key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pop {
+    /// BLPOP/BRPOP/BLMPOP: up to `count` elements from `side` of a list.
+    List {
+        /// Which end.
+        side: ListSide,
+        /// How many at most (1 for BLPOP/BRPOP).
+        count: i64,
+    },
+    /// BZPOPMIN/BZPOPMAX/BZMPOP: up to `count` members of a sorted set,
+    /// lowest scores first, or highest with `max`.
+    ZSet {
+        /// Highest scores first.
+        max: bool,
+        /// How many at most (1 for BZPOPMIN/BZPOPMAX).
+        count: usize,
+    },
+}
+
+impl Pop {
+    fn kind(self) -> Kind {
+        match self {
+            Pop::List { .. } => Kind::List,
+            Pop::ZSet { .. } => Kind::ZSet,
+        }
+    }
+
+    /// Pops from the first key among `keys` (all on this shard) that
+    /// exists; WRONGTYPE when that key holds another type.
+    fn first_local(self, shard: &mut Shard, db: u8, keys: &[Bytes]) -> Result<Option<Delivery>, ReplyError> {
+        Ok(match self {
+            Pop::List { side, count } => {
+                mpop_local(shard, db, keys, side, count)?.map(|(key, values)| Delivery::Popped { key, side, values })
+            }
+            Pop::ZSet { max, count } => shard
+                .zmpop(db, keys, max, count)?
+                .map(|(i, members)| Delivery::ZPopped { key: keys[i].clone(), members }),
+        })
+    }
+
+    /// [`first_local`](Self::first_local) over keys on several shards, all
+    /// held by `txn`.
+    async fn first_spanning(
+        self,
+        txn: &Txn,
+        router: &Router,
+        db: u8,
+        keys: &[Bytes],
+    ) -> Result<Option<Delivery>, ReplyError> {
+        Ok(match self {
+            Pop::List { side, count } => mpop_spanning(txn, router, db, keys, side, count)
+                .await?
+                .map(|(key, values)| Delivery::Popped { key, side, values }),
+            Pop::ZSet { max, count } => zset::mpop_spanning(txn, db, keys, max, count)
+                .await?
+                .map(|(i, members)| Delivery::ZPopped { key: keys[i].clone(), members }),
+        })
+    }
+
+    /// Pops from `key` for a waiter, when it holds this pop's type and is
+    /// not empty.
+    fn take_from(self, shard: &mut Shard, db: u8, key: &Bytes) -> Option<Delivery> {
+        match self {
+            Pop::List { side, count } => match shard.list_pop_count(db, key, side, count) {
+                Ok(Some(values)) if !values.is_empty() => Some(Delivery::Popped { key: key.clone(), side, values }),
+                _ => None,
+            },
+            Pop::ZSet { max, count } => match shard.zmpop(db, std::slice::from_ref(key), max, count) {
+                Ok(Some((_, members))) if !members.is_empty() => Some(Delivery::ZPopped { key: key.clone(), members }),
+                _ => None,
+            },
+        }
+    }
+}
+
 /// How the result is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
-    /// `[key, element]` (BLPOP, BRPOP).
+    /// `[key, element]` (BLPOP, BRPOP), `[key, member, score]` (BZPOPMIN,
+    /// BZPOPMAX).
     KeyValue,
-    /// `[key, [element ...]]` (BLMPOP).
+    /// `[key, [element ...]]` (BLMPOP), `[key, [[member, score] ...]]`
+    /// (BZMPOP).
     KeyValues,
     /// `element` (BLMOVE, BRPOPLPUSH).
     Value,
@@ -135,6 +228,13 @@ pub enum Delivery {
         side: ListSide,
         /// The elements.
         values: Vec<Bytes>,
+    },
+    /// Members popped from the sorted set `key`, in pop order.
+    ZPopped {
+        /// The key.
+        key: Bytes,
+        /// The members with their scores.
+        members: ScoredMembers,
     },
     /// The element a same-shard move moved.
     Moved(Bytes),
@@ -213,7 +313,7 @@ pub fn router() -> Option<Router> {
 
 /// The blocking form of a command flagged BLOCKING, when it has one.
 pub fn blocking_form(cmd: &Command) -> Option<AsyncFn> {
-    crate::commands::list::blocking_form(cmd.name)
+    crate::commands::list::blocking_form(cmd.name).or_else(|| zset::blocking_form(cmd.name))
 }
 
 /// Parses a blocking command's timeout (seconds, may be fractional) as
@@ -281,13 +381,15 @@ fn unregister(db: u8, keys: &[Bytes], id: u64) {
     }
 }
 
-/// Takes the first registration on `key` out of its queue.
-fn next_waiter(db: u8, key: &Bytes) -> Option<Waiter> {
+/// Takes the first registration on `key` that pops from (or moves out
+/// of) a key of type `kind` out of its queue.
+fn next_waiter(db: u8, key: &Bytes, kind: Kind) -> Option<Waiter> {
     let w = QUEUES.with(|q| {
         let mut q = q.borrow_mut();
         let slot = (db, key.clone());
         let queue = q.by_key.get_mut(&slot)?;
-        let w = queue.pop_front();
+        let at = queue.iter().position(|w| w.op.kind() == kind)?;
+        let w = queue.remove(at);
         if queue.is_empty() {
             q.by_key.remove(&slot);
         }
@@ -320,17 +422,22 @@ pub fn serve_ready(shard: &mut Shard) {
     }
 }
 
-/// Serves the waiters of one key while its list has elements for them.
+/// Serves the waiters of one key while its list or sorted set has elements
+/// for them.
 fn serve_key(shard: &mut Shard, db: u8, key: &Bytes) {
     // Elements promised to woken cross-shard movers in this round.
     let mut reserved = 0;
     while has_waiters(db, key) {
-        // A key of another type leaves its waiters blocked, as in Redis.
-        let len = shard.llen(db, key).unwrap_or(0);
+        // A key of any other type leaves its waiters blocked, as in Redis.
+        let (kind, len) = match shard.kind_of(db, key) {
+            Some(Kind::List) => (Kind::List, shard.llen(db, key).unwrap_or(0)),
+            Some(Kind::ZSet) => (Kind::ZSet, shard.zcard(db, key).unwrap_or(0)),
+            _ => return,
+        };
         if len <= reserved {
             return;
         }
-        let Some(w) = next_waiter(db, key) else { return };
+        let Some(w) = next_waiter(db, key, kind) else { return };
         if w.claim.is_taken() || !w.claim.take() {
             continue;
         }
@@ -339,17 +446,11 @@ fn serve_key(shard: &mut Shard, db: u8, key: &Bytes) {
             continue;
         }
         match &*w.op {
-            Op::Pop { side, count } => {
-                let values = match shard.list_pop_count(db, key, *side, *count) {
-                    Ok(Some(v)) if !v.is_empty() => v,
-                    _ => continue,
-                };
-                let d = Delivery::Popped { key: key.clone(), side: *side, values };
+            Op::Pop(pop) => {
+                let Some(d) = pop.take_from(shard, db, key) else { continue };
                 if let Err(back) = tx.send(d) {
                     // The client left between the check and the send.
-                    if let Delivery::Popped { side, values, .. } = back.into_inner() {
-                        push_back_front(shard, db, key, side, values);
-                    }
+                    restore(shard, db, back.into_inner());
                 }
             }
             Op::Move { dst, from, to, local: true } => {
@@ -370,11 +471,22 @@ fn serve_key(shard: &mut Shard, db: u8, key: &Bytes) {
     }
 }
 
-/// Returns popped `values` (in pop order) to the end of `key` they came
-/// from, restoring the list as it was.
-fn push_back_front(shard: &mut Shard, db: u8, key: &[u8], side: ListSide, mut values: Vec<Bytes>) {
-    values.reverse();
-    if let Err(e) = shard.list_push(db, key, side, &values, false) {
+/// Undoes a pop whose client left: elements go back (in pop order) to the
+/// end of the list they came from, restoring it as it was; members go back
+/// into their sorted set with their scores, unless re-added meanwhile.
+fn restore(shard: &mut Shard, db: u8, d: Delivery) {
+    let result = match d {
+        Delivery::Popped { key, side, mut values } => {
+            values.reverse();
+            shard.list_push(db, &key, side, &values, false).map(drop)
+        }
+        Delivery::ZPopped { key, members } => {
+            let pairs: Vec<(f64, Bytes)> = members.into_iter().map(|(m, s)| (s, m)).collect();
+            shard.zadd(db, &key, ZAddOptions { nx: true, ..ZAddOptions::default() }, &pairs).map(drop)
+        }
+        Delivery::Moved(_) | Delivery::Wake | Delivery::Error(_) => Ok(()),
+    };
+    if let Err(e) = result {
         tracing::warn!(error = %e, "could not return elements popped for a client that left");
     }
 }
@@ -483,8 +595,8 @@ async fn attempt(
 ) -> Result<Attempt, ReplyError> {
     let db = req.db;
     match &req.op {
-        Op::Pop { side, count } => {
-            let (side, count) = (*side, *count);
+        Op::Pop(pop) => {
+            let pop = *pop;
             if let [(shard, _)] = groups {
                 let shard = *shard;
                 let keys = req.keys.clone();
@@ -492,8 +604,8 @@ async fn attempt(
                 return conn
                     .ctx
                     .call(shard, move |s| {
-                        if let Some((key, values)) = mpop_local(s, db, &keys, side, count)? {
-                            return Ok(Attempt::Done(Delivery::Popped { key, side, values }));
+                        if let Some(d) = pop.first_local(s, db, &keys)? {
+                            return Ok(Attempt::Done(d));
                         }
                         if !can_wait {
                             return Ok(Attempt::Empty);
@@ -504,10 +616,10 @@ async fn attempt(
                     .await?;
             }
             let txn = conn.ctx.lock(groups.iter().map(|(s, _)| *s)).await?;
-            let found = mpop_spanning(&txn, router, db, &req.keys, side, count).await;
+            let found = pop.first_spanning(&txn, router, db, &req.keys).await;
             let result = match found {
                 Err(e) => Err(e),
-                Ok(Some((key, values))) => Ok(Attempt::Done(Delivery::Popped { key, side, values })),
+                Ok(Some(d)) => Ok(Attempt::Done(d)),
                 Ok(None) if !can_wait => Ok(Attempt::Empty),
                 Ok(None) => {
                     let regs = groups.iter().map(|(s, pos)| {
@@ -645,10 +757,10 @@ struct Unblock {
     waker: RefCell<Option<Waker>>,
 }
 
-/// CLIENT UNBLOCK: ends the wait of client `id` if it is blocked in a list
-/// pop on this core (run it on every core to find the client). It replies
-/// as on timeout, or with Redis's `UNBLOCKED` error when `error`; a client
-/// that a push has served meanwhile gets its elements instead. Returns
+/// CLIENT UNBLOCK: ends the wait of client `id` if it is blocked in a
+/// blocking pop on this core (run it on every core to find the client). It
+/// replies as on timeout, or with Redis's `UNBLOCKED` error when `error`; a
+/// client that a write has served meanwhile gets its elements instead. Returns
 /// whether the client was blocked here.
 pub fn unblock_client(id: u64, error: bool) -> bool {
     let Some(u) = UNBLOCKS.with(|m| m.borrow().get(&id).cloned()) else { return false };
@@ -668,9 +780,9 @@ pub fn unblock_client(id: u64, error: bool) -> bool {
 async fn give_back(conn: &Conn, router: &Router, req: &Request, d: Delivery) {
     let db = req.db;
     match d {
-        Delivery::Popped { key, side, values } => {
-            let shard = router.shard_of(&key);
-            let _ = conn.ctx.call(shard, move |s| push_back_front(s, db, &key, side, values)).await;
+        Delivery::Popped { ref key, .. } | Delivery::ZPopped { ref key, .. } => {
+            let shard = router.shard_of(key);
+            let _ = conn.ctx.call(shard, move |s| restore(s, db, d)).await;
         }
         Delivery::Wake => {
             let Some(src) = req.keys.first().cloned() else { return };
@@ -689,6 +801,10 @@ fn reply(conn: &mut Conn, shape: Shape, d: Delivery) -> CmdResult {
                 conn.out.bulk(&key);
                 conn.out.bulk(values.first().map_or(&b""[..], |v| &v[..]));
             }
+        },
+        Delivery::ZPopped { key, members } => match shape {
+            Shape::KeyValues => zset::mpop_reply(&mut conn.out, Some((&key, &members))),
+            _ => zset::key_member_score(&mut conn.out, Some((&key, &members))),
         },
         Delivery::Moved(v) => conn.out.bulk(&v),
         Delivery::Error(e) => return Err(e),
@@ -732,7 +848,7 @@ mod tests {
     fn serving_pops_for_the_first_unclaimed_waiter_and_skips_stale_ones() {
         let mut s = shard();
         s.subscribe(Box::new(crate::local::KeyEvents));
-        let op = Arc::new(Op::Pop { side: ListSide::Left, count: 1 });
+        let op = Arc::new(Op::Pop(Pop::List { side: ListSide::Left, count: 1 }));
         let (tx1, rx1) = oneshot::channel();
         let (tx2, rx2) = oneshot::channel();
         let (tx3, rx3) = oneshot::channel();
@@ -770,7 +886,7 @@ mod tests {
         let w = Waiter {
             id: 10,
             claim: Arc::new(Claim::new(tx)),
-            op: Arc::new(Op::Pop { side: ListSide::Right, count: 2 }),
+            op: Arc::new(Op::Pop(Pop::List { side: ListSide::Right, count: 2 })),
         };
         register(0, &[b("gone")], &w, false);
         drop(rx);
@@ -778,5 +894,75 @@ mod tests {
         serve_ready(&mut s);
         assert_eq!(s.lrange(0, b"gone", 0, -1).unwrap(), vec![b("x"), b("y"), b("z")]);
         assert_eq!(waiting(), 0);
+    }
+
+    fn waiter(id: u64, op: Op) -> (Waiter, oneshot::Receiver<Delivery>) {
+        let (tx, rx) = oneshot::channel();
+        (Waiter { id, claim: Arc::new(Claim::new(tx)), op: Arc::new(op) }, rx)
+    }
+
+    fn zadd(s: &mut Shard, key: &str, pairs: &[(f64, &str)]) {
+        let pairs: Vec<(f64, Bytes)> = pairs.iter().map(|(sc, m)| (*sc, b(m))).collect();
+        s.zadd(0, key.as_bytes(), ZAddOptions::default(), &pairs).unwrap();
+    }
+
+    #[test]
+    fn sorted_set_waiters_are_served_in_order_and_list_waiters_stay_queued() {
+        let mut s = shard();
+        s.subscribe(Box::new(crate::local::KeyEvents));
+        let (min, rx_min) = waiter(20, Op::Pop(Pop::ZSet { max: false, count: 1 }));
+        let (list, rx_list) = waiter(21, Op::Pop(Pop::List { side: ListSide::Left, count: 1 }));
+        let (max, rx_max) = waiter(22, Op::Pop(Pop::ZSet { max: true, count: 2 }));
+        let (late, rx_late) = waiter(23, Op::Pop(Pop::ZSet { max: false, count: 1 }));
+        for w in [&min, &list, &max, &late] {
+            register(0, &[b("k")], w, false);
+        }
+        zadd(&mut s, "k", &[(1.0, "a"), (2.0, "b"), (3.0, "c"), (4.0, "d")]);
+        serve_ready(&mut s);
+        match rx_min.try_recv() {
+            Ok(Delivery::ZPopped { key, members }) => {
+                assert_eq!(key, b("k"));
+                assert_eq!(members, vec![(b("a"), 1.0)]);
+            }
+            other => panic!("first sorted-set waiter not served: {other:?}"),
+        }
+        match rx_max.try_recv() {
+            Ok(Delivery::ZPopped { members, .. }) => assert_eq!(members, vec![(b("d"), 4.0), (b("c"), 3.0)]),
+            other => panic!("second sorted-set waiter not served: {other:?}"),
+        }
+        match rx_late.try_recv() {
+            Ok(Delivery::ZPopped { members, .. }) => assert_eq!(members, vec![(b("b"), 2.0)]),
+            other => panic!("third sorted-set waiter not served: {other:?}"),
+        }
+        assert!(rx_list.try_recv().is_err(), "a list waiter is not served from a sorted set");
+        assert_eq!(waiting(), 1, "the list waiter stays registered");
+        assert_eq!(s.kind_of(0, b"k"), None, "the emptied sorted set is gone");
+        // Once the key holds a list, the list waiter gets it.
+        s.rpush(0, b"k", &[b("x")]).unwrap();
+        serve_ready(&mut s);
+        assert!(matches!(rx_list.try_recv(), Ok(Delivery::Popped { values, .. }) if values == vec![b("x")]));
+        assert_eq!(waiting(), 0);
+    }
+
+    #[test]
+    fn members_popped_for_a_client_that_left_go_back_with_their_scores() {
+        let mut s = shard();
+        s.subscribe(Box::new(crate::local::KeyEvents));
+        let (w, rx) = waiter(30, Op::Pop(Pop::ZSet { max: false, count: 2 }));
+        register(0, &[b("z")], &w, false);
+        drop(rx);
+        zadd(&mut s, "z", &[(1.0, "a"), (2.0, "b"), (3.0, "c")]);
+        serve_ready(&mut s);
+        assert_eq!(s.zcard(0, b"z").unwrap(), 3);
+        assert_eq!(waiting(), 0);
+
+        // A delivery that came back: a member re-added meanwhile keeps its
+        // new score.
+        let popped = s.zpopmin(0, b"z", Some(2)).unwrap();
+        zadd(&mut s, "z", &[(9.0, "a")]);
+        restore(&mut s, 0, Delivery::ZPopped { key: b("z"), members: popped });
+        assert_eq!(s.zscore(0, b"z", b"a").unwrap(), Some(9.0));
+        assert_eq!(s.zscore(0, b"z", b"b").unwrap(), Some(2.0));
+        assert_eq!(s.zcard(0, b"z").unwrap(), 3);
     }
 }

@@ -54,7 +54,6 @@ differential_tests! {
     sets,
     strings,
     transactions,
-    #[ignore = "needs the blocking sorted-set pops BZPOPMIN, BZPOPMAX and BZMPOP"]
     zsets,
 }
 

@@ -1,7 +1,7 @@
 use bytes::Bytes;
 use coreshard_engine::Txn;
 
-use crate::blocking::{self, Op, Request, Shape};
+use crate::blocking::{self, Op, Pop, Request, Shape};
 use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
 use crate::conn::Conn;
 use crate::resp::ReplyBuf;
@@ -18,13 +18,20 @@ pub const BLMPOP: Command = Command {
     since: "7.0.0",
 };
 
-fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
+/// Redis checks `numkeys`, the side and COUNT before the timeout.
+fn check_args(args: &[Bytes]) -> CmdResult {
+    super::parse_mpop(args, 2)?;
     blocking::parse_timeout(&args[1])?;
+    Ok(())
+}
+
+fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
+    check_args(args)?;
     super::lmpop::pop_at(c, args, 2)
 }
 
 async fn span(txn: &Txn, db: u8, args: &[Bytes], out: &mut ReplyBuf) -> CmdResult {
-    blocking::parse_timeout(&args[1])?;
+    check_args(args)?;
     super::lmpop::pop_at_spanning(txn, db, args, 2, out).await
 }
 
@@ -33,10 +40,10 @@ fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) 
 }
 
 async fn block_mpop(conn: &mut Conn, args: Vec<Bytes>) -> CmdResult {
-    let timeout = blocking::parse_timeout(&args[1])?;
     let m = super::parse_mpop(&args, 2)?;
+    let timeout = blocking::parse_timeout(&args[1])?;
     let keys = args[m.first_key..m.first_key + m.numkeys].iter().map(|k| Bytes::copy_from_slice(k)).collect();
-    let op = Op::Pop { side: m.side, count: m.count };
+    let op = Op::Pop(Pop::List { side: m.side, count: m.count });
     let req = Request { db: conn.db, keys, op, shape: Shape::KeyValues, timeout };
     blocking::block(conn, req).await
 }

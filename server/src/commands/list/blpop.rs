@@ -2,7 +2,7 @@ use bytes::Bytes;
 use coreshard_engine::types::ListSide;
 use coreshard_engine::Txn;
 
-use crate::blocking::{self, Op, Request, Shape};
+use crate::blocking::{self, Op, Pop, Request, Shape};
 use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
 use crate::conn::Conn;
 use crate::resp::ReplyBuf;
@@ -57,7 +57,7 @@ fn key_value(out: &mut ReplyBuf, key: &[u8], values: &[Bytes]) {
 pub(super) async fn block_pop(conn: &mut Conn, args: Vec<Bytes>, side: ListSide) -> CmdResult {
     let timeout = blocking::parse_timeout(&args[args.len() - 1])?;
     let keys = args[1..args.len() - 1].iter().map(|k| Bytes::copy_from_slice(k)).collect();
-    let req = Request { db: conn.db, keys, op: Op::Pop { side, count: 1 }, shape: Shape::KeyValue, timeout };
+    let req = Request { db: conn.db, keys, op: Op::Pop(Pop::List { side, count: 1 }), shape: Shape::KeyValue, timeout };
     blocking::block(conn, req).await
 }
 

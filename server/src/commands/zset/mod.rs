@@ -2,15 +2,24 @@
 //! ZMPOP, ZRANDMEMBER, ZSCAN, ZUNION/ZINTER/ZDIFF and their STORE forms,
 //! ZINTERCARD, ...
 //!
+//! The blocking pops (BZPOPMIN, BZPOPMAX, BZMPOP) are `Keyed` commands whose
+//! shard and spanning forms are their non-blocking behaviour (what Redis
+//! does inside MULTI: an empty result at once); the connection runs their
+//! blocking form ([`blocking_form`]) everywhere else, see `crate::blocking`.
+//!
 //! Scores are RESP3 doubles (bulk strings in RESP2). Replies of members
 //! with scores are flat `member, score, ...` arrays in RESP2 and arrays of
 //! `[member, score]` pairs in RESP3, as Redis 7 sends them.
 
 use bytes::Bytes;
+use coreshard_engine::types::ScoredMembers;
 
-use crate::cmd::Command;
+use crate::cmd::{AsyncFn, Command};
 use crate::resp::ReplyBuf;
 
+mod bzmpop;
+mod bzpopmax;
+mod bzpopmin;
 mod combine;
 mod zadd;
 mod zcard;
@@ -63,6 +72,9 @@ pub const COMMANDS: &[&Command] = &[
     &zpop::ZPOPMIN,
     &zpop::ZPOPMAX,
     &zmpop::ZMPOP,
+    &bzpopmin::BZPOPMIN,
+    &bzpopmax::BZPOPMAX,
+    &bzmpop::BZMPOP,
     &zrandmember::ZRANDMEMBER,
     &zscan::ZSCAN,
     &zunion::ZUNION,
@@ -73,6 +85,32 @@ pub const COMMANDS: &[&Command] = &[
     &zdiffstore::ZDIFFSTORE,
     &zintercard::ZINTERCARD,
 ];
+
+pub(crate) use zmpop::{mpop_reply, mpop_spanning};
+
+/// The blocking form of the family's blocking commands, by name.
+pub fn blocking_form(name: &str) -> Option<AsyncFn> {
+    Some(match name {
+        "bzpopmin" => bzpopmin::block,
+        "bzpopmax" => bzpopmax::block,
+        "bzmpop" => bzmpop::block,
+        _ => return None,
+    })
+}
+
+/// `[key, member, score]` of the first popped member, or a null array: the
+/// reply of BZPOPMIN and BZPOPMAX.
+pub(crate) fn key_member_score(out: &mut ReplyBuf, popped: Option<(&[u8], &ScoredMembers)>) {
+    match popped.and_then(|(key, members)| Some((key, members.first()?))) {
+        Some((key, (member, score))) => {
+            out.array(3);
+            out.bulk(key);
+            out.bulk(member);
+            out.double(*score);
+        }
+        None => out.null_array(),
+    }
+}
 
 /// Writes the header of a reply of `n` members, with scores or not.
 fn scored_header(out: &mut ReplyBuf, n: usize, with_scores: bool) {
@@ -185,6 +223,63 @@ mod tests {
             "*2\r\n$1\r\na\r\n$1\r\n1\r\n",
             "*2\r\n$1\r\nz\r\n*1\r\n*2\r\n$1\r\nb\r\n$3\r\n2.5\r\n",
             "*-1\r\n",
+        ];
+        assert_eq!(got, want);
+    }
+
+    /// The non-blocking forms (what MULTI runs), recorded from Redis 7.0.
+    #[test]
+    fn blocking_pops_without_blocking() {
+        let got = run_lines(
+            false,
+            &[
+                "zadd z 1 a 2.5 b 3 c 4 d",
+                "bzpopmin z 0",
+                "bzpopmax nokey z 0",
+                "bzmpop 0 1 z min count 1",
+                "bzpopmin nokey 0",
+                "bzmpop 0 1 nokey max",
+                "set s x",
+                "bzpopmin nokey s z 0",
+                "bzmpop 0 2 s z min",
+                "bzmpop x 0 z min",
+                "bzmpop x 1 z middle",
+                "bzmpop x 1 z min count 0",
+                "bzmpop x 1 z min",
+                "bzmpop -1 1 z min",
+                "bzpopmin z x",
+                "bzpopmin s -1",
+            ],
+        );
+        let want = [
+            ":4\r\n",
+            "*3\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\n1\r\n",
+            "*3\r\n$1\r\nz\r\n$1\r\nd\r\n$1\r\n4\r\n",
+            "*2\r\n$1\r\nz\r\n*1\r\n*2\r\n$1\r\nb\r\n$3\r\n2.5\r\n",
+            "*-1\r\n",
+            "*-1\r\n",
+            "+OK\r\n",
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+            "-ERR numkeys should be greater than 0\r\n",
+            "-ERR syntax error\r\n",
+            "-ERR count should be greater than 0\r\n",
+            "-ERR timeout is not a float or out of range\r\n",
+            "-ERR timeout is negative\r\n",
+            "-ERR timeout is not a float or out of range\r\n",
+            "-ERR timeout is negative\r\n",
+        ];
+        assert_eq!(got, want);
+        let got = run_lines(
+            true,
+            &["zadd z 1 a 2.5 b 3 c", "bzpopmin z 0", "bzmpop 0 1 z min count 3", "bzpopmin z 0", "bzmpop 0 1 z min"],
+        );
+        let want = [
+            ":3\r\n",
+            "*3\r\n$1\r\nz\r\n$1\r\na\r\n,1\r\n",
+            "*2\r\n$1\r\nz\r\n*2\r\n*2\r\n$1\r\nb\r\n,2.5\r\n*2\r\n$1\r\nc\r\n,3\r\n",
+            "_\r\n",
+            "_\r\n",
         ];
         assert_eq!(got, want);
     }

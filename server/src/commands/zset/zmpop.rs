@@ -20,16 +20,21 @@ pub const ZMPOP: Command = Command {
     since: "7.0.0",
 };
 
-/// A parsed ZMPOP.
-struct Request<'a> {
-    keys: &'a [Bytes],
-    max: bool,
-    count: usize,
+/// ZMPOP's arguments, or BZMPOP's after the timeout.
+pub(crate) struct MpopArgs<'a> {
+    /// The keys, in the order they are tried.
+    pub keys: &'a [Bytes],
+    /// Highest scores first (`MAX`) rather than lowest.
+    pub max: bool,
+    /// Members to pop at most.
+    pub count: usize,
 }
 
-fn parse(args: &[Bytes]) -> Result<Request<'_>, ReplyError> {
-    let numkeys = parse_numkeys_positive(&args[1])?;
-    let side = numkeys.checked_add(2).filter(|&i| i < args.len()).ok_or_else(ReplyError::syntax)?;
+/// Parses `numkeys key [key ...] MIN|MAX [COUNT count]` with `numkeys` at
+/// position `at`, with Redis's errors in Redis's order.
+pub(crate) fn parse_at(args: &[Bytes], at: usize) -> Result<MpopArgs<'_>, ReplyError> {
+    let numkeys = parse_numkeys_positive(&args[at])?;
+    let side = numkeys.checked_add(at + 1).filter(|&i| i < args.len()).ok_or_else(ReplyError::syntax)?;
     let max = if eq_ic(&args[side], "min") {
         false
     } else if eq_ic(&args[side], "max") {
@@ -50,10 +55,12 @@ fn parse(args: &[Bytes]) -> Result<Request<'_>, ReplyError> {
             return Err(ReplyError::syntax());
         }
     }
-    Ok(Request { keys: &args[2..side], max, count: count.unwrap_or(1) })
+    Ok(MpopArgs { keys: &args[at + 1..side], max, count: count.unwrap_or(1) })
 }
 
-fn reply(out: &mut ReplyBuf, popped: Option<(&[u8], ScoredMembers)>) {
+/// `[key, [[member, score], ...]]` (pairs are arrays in RESP2 too), or a
+/// null array when nothing was popped: the reply of ZMPOP and BZMPOP.
+pub(crate) fn mpop_reply(out: &mut ReplyBuf, popped: Option<(&[u8], &ScoredMembers)>) {
     let Some((key, items)) = popped else {
         out.null_array();
         return;
@@ -61,41 +68,49 @@ fn reply(out: &mut ReplyBuf, popped: Option<(&[u8], ScoredMembers)>) {
     out.array(2);
     out.bulk(key);
     out.array(items.len());
-    for (m, s) in &items {
+    for (m, s) in items {
         out.array(2);
         out.bulk(m);
         out.double(*s);
     }
 }
 
+/// The engine's `zmpop` over keys on several shards, all held by `txn`: the
+/// first key that exists is found with one look at every shard (WRONGTYPE
+/// when it is not a sorted set), then popped. Returns its index in `keys`.
+pub(crate) async fn mpop_spanning(
+    txn: &Txn,
+    db: u8,
+    keys: &[Bytes],
+    max: bool,
+    count: usize,
+) -> Result<Option<(usize, ScoredMembers)>, ReplyError> {
+    let kinds = txn.for_keys(db, keys, |s, db, k| Ok(s.kind_of(db, k))).await?;
+    let Some(i) = kinds.iter().position(Option::is_some) else { return Ok(None) };
+    if kinds[i] != Some(Kind::ZSet) {
+        return Err(Error::WrongType.into());
+    }
+    let popped = txn
+        .for_keys(db, &keys[i..=i], move |s, db, k| {
+            Ok(s.zmpop(db, &[Bytes::copy_from_slice(k)], max, count)?.map(|(_, items)| items))
+        })
+        .await?;
+    Ok(popped.into_iter().flatten().next().map(|items| (i, items)))
+}
+
 fn shard(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
-    let req = parse(args)?;
+    let req = parse_at(args, 1)?;
     let popped = c.shard.zmpop(c.db, req.keys, req.max, req.count)?;
-    reply(c.out, popped.map(|(i, items)| (&req.keys[i][..], items)));
+    mpop_reply(c.out, popped.as_ref().map(|(i, items)| (&req.keys[*i][..], items)));
     Ok(())
 }
 
-/// Keys on several shards (all held by `txn`): the first key that exists is
-/// found with one look at every shard, then popped.
+/// Keys on several shards (all held by `txn`).
 fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
     Box::pin(async move {
-        let req = parse(args)?;
-        let kinds = txn.for_keys(db, req.keys, |s, db, k| Ok(s.kind_of(db, k))).await?;
-        let Some(i) = kinds.iter().position(Option::is_some) else {
-            reply(out, None);
-            return Ok(());
-        };
-        if kinds[i] != Some(Kind::ZSet) {
-            return Err(Error::WrongType.into());
-        }
-        let (max, count) = (req.max, req.count);
-        let popped = txn
-            .for_keys(db, &req.keys[i..=i], move |s, db, k| {
-                Ok(s.zmpop(db, &[Bytes::copy_from_slice(k)], max, count)?.map(|(_, items)| items))
-            })
-            .await?;
-        let items = popped.into_iter().flatten().next();
-        reply(out, items.map(|items| (&req.keys[i][..], items)));
+        let req = parse_at(args, 1)?;
+        let popped = mpop_spanning(txn, db, req.keys, req.max, req.count).await?;
+        mpop_reply(out, popped.as_ref().map(|(i, items)| (&req.keys[*i][..], items)));
         Ok(())
     })
 }
