@@ -369,6 +369,46 @@ impl Shard {
         Some(self.item(slot).kind())
     }
 
+    /// `MEMORY USAGE`: the bytes `key` counts against the memory budget
+    /// (index entry, item allocation and boxed value), or `None` when it
+    /// does not exist. Does not touch stats or the eviction policy.
+    pub fn memory_usage(&mut self, db: u8, key: &[u8]) -> Option<usize> {
+        let slot = self.lookup(db, key)?;
+        Some(item_bytes(self.item(slot)))
+    }
+
+    /// `CLUSTER COUNTKEYSINSLOT`: live keys of `db` in hash slot `slot`.
+    /// Scans the shard's keys (O(keys)): no per-slot index is kept.
+    pub fn count_keys_in_slot(&mut self, db: u8, slot: u16) -> usize {
+        let mut n = 0;
+        self.scan_slots(db, 0, usize::MAX, |sh, s| {
+            if crate::routing::keyslot(sh.key_of(s)) == slot {
+                n += 1;
+            }
+        });
+        n
+    }
+
+    /// `CLUSTER GETKEYSINSLOT`: up to `count` live keys of `db` in hash slot
+    /// `slot`, in storage order. Scans the shard's keys (O(keys)).
+    pub fn keys_in_slot(&mut self, db: u8, slot: u16, count: usize) -> Vec<Bytes> {
+        let mut out = Vec::new();
+        if count == 0 {
+            return out;
+        }
+        let now = self.now_ms();
+        for pos in 0..self.ks.slots() as u32 {
+            let Some(it) = self.ks.get(pos) else { continue };
+            if it.db() == db && it.expire().is_none_or(|at| at >= now) && crate::routing::keyslot(it.key()) == slot {
+                out.push(Bytes::copy_from_slice(it.key()));
+                if out.len() == count {
+                    break;
+                }
+            }
+        }
+        out
+    }
+
     // ----- framework for value-type operations -----------------------------
 
     /// Slot of a live `key` in `db`; removes it first if its TTL has passed.
@@ -796,4 +836,67 @@ impl Shard {
 fn item_bytes(item: &Item) -> usize {
     let boxed = item.boxed_value().map_or(0, |v| std::mem::size_of::<Value>() + v.mem_usage());
     KEY_OVERHEAD + item.alloc_size() + boxed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::routing::keyslot;
+    use crate::types::{Expiry, SetOptions};
+
+    fn shard() -> (Shard, Clock) {
+        let clock = Clock::manual(1_000_000);
+        (Shard::new(0, ShardConfig { clock: clock.clone(), ..ShardConfig::default() }), clock)
+    }
+
+    #[test]
+    fn memory_usage_grows_with_the_value_and_ignores_missing_keys() {
+        let (mut s, _) = shard();
+        assert_eq!(s.memory_usage(0, b"k"), None);
+        s.set(0, b"k", &b"v"[..], SetOptions::default()).unwrap();
+        let small = s.memory_usage(0, b"k").unwrap();
+        assert!(small > 1);
+        s.set(0, b"k", vec![b'x'; 10_000], SetOptions::default()).unwrap();
+        let big = s.memory_usage(0, b"k").unwrap();
+        assert!(big >= small + 10_000, "{big} vs {small}");
+        assert_eq!(s.memory_usage(1, b"k"), None, "another database");
+        // Every key's usage adds up to the shard's accounting.
+        s.set(0, b"other", &b"value"[..], SetOptions::default()).unwrap();
+        let total = s.memory_usage(0, b"k").unwrap() + s.memory_usage(0, b"other").unwrap();
+        assert_eq!(total, s.used_memory());
+    }
+
+    #[test]
+    fn keys_by_hash_slot() {
+        let (mut s, clock) = shard();
+        // {user1000} keys share slot 3443; "foo" is in 12182.
+        for k in [&b"{user1000}.a"[..], b"{user1000}.b", b"user1000", b"foo"] {
+            s.set(0, k, &b"v"[..], SetOptions::default()).unwrap();
+        }
+        s.set(1, b"{user1000}.c", &b"v"[..], SetOptions::default()).unwrap();
+        assert_eq!(keyslot(b"user1000"), 3443);
+        assert_eq!(s.count_keys_in_slot(0, 3443), 3);
+        assert_eq!(s.count_keys_in_slot(1, 3443), 1);
+        assert_eq!(s.count_keys_in_slot(0, 12182), 1);
+        assert_eq!(s.count_keys_in_slot(0, 0), 0);
+        let mut keys = s.keys_in_slot(0, 3443, 10);
+        keys.sort();
+        assert_eq!(
+            keys,
+            vec![
+                Bytes::from_static(b"user1000"),
+                Bytes::from_static(b"{user1000}.a"),
+                Bytes::from_static(b"{user1000}.b")
+            ]
+        );
+        assert_eq!(s.keys_in_slot(0, 3443, 2).len(), 2);
+        assert!(s.keys_in_slot(0, 3443, 0).is_empty());
+        // Expired keys are not counted.
+        s.set(0, b"{user1000}.ttl", &b"v"[..], SetOptions { expiry: Some(Expiry::Px(10)), ..SetOptions::default() })
+            .unwrap();
+        assert_eq!(s.count_keys_in_slot(0, 3443), 4);
+        clock.advance(20);
+        assert_eq!(s.count_keys_in_slot(0, 3443), 3);
+        assert_eq!(s.keys_in_slot(0, 3443, 10).len(), 3);
+    }
 }

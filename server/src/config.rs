@@ -74,6 +74,13 @@ pub struct Cli {
     /// [default: 32mb].
     #[arg(long, value_name = "BYTES")]
     pub pubsub_output_limit: Option<String>,
+    /// Log commands slower than this many microseconds in the slow log;
+    /// -1 disables it, 0 logs every command [default: 10000].
+    #[arg(long, value_name = "MICROSECONDS", allow_negative_numbers = true)]
+    pub slowlog_log_slower_than: Option<i64>,
+    /// Most entries the slow log keeps [default: 128].
+    #[arg(long, value_name = "N")]
+    pub slowlog_max_len: Option<usize>,
 }
 
 /// The TOML file: the same settings as the flags.
@@ -97,6 +104,8 @@ struct FileConfig {
     proto_max_bulk_len: Option<Size>,
     client_query_buffer_limit: Option<Size>,
     pubsub_output_limit: Option<Size>,
+    slowlog_log_slower_than: Option<i64>,
+    slowlog_max_len: Option<usize>,
 }
 
 /// A yes/no setting: TOML booleans or "yes"/"no" strings.
@@ -152,6 +161,10 @@ pub struct Config {
     pub client_query_buffer_limit: u64,
     /// Output bytes queued for a subscriber before it is dropped.
     pub pubsub_output_limit: u64,
+    /// Slow log threshold in microseconds (negative: off).
+    pub slowlog_log_slower_than: i64,
+    /// Slow log length.
+    pub slowlog_max_len: usize,
 }
 
 impl Default for Config {
@@ -175,6 +188,8 @@ impl Default for Config {
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             pubsub_output_limit: 32 * 1024 * 1024,
+            slowlog_log_slower_than: 10_000,
+            slowlog_max_len: 128,
         }
     }
 }
@@ -238,7 +253,18 @@ pub fn parse_cores(s: &str) -> Result<Vec<usize>, String> {
     Ok(out)
 }
 
-fn parse_loglevel(s: &str) -> Result<String, String> {
+/// The `tracing` filter directive for a Redis log level name.
+pub fn log_directive(level: &str) -> &'static str {
+    match level {
+        "debug" | "verbose" => "debug",
+        "warning" => "warn",
+        "nothing" => "off",
+        _ => "info",
+    }
+}
+
+/// Parses a Redis log level name: debug, verbose, notice, warning, nothing.
+pub fn parse_loglevel(s: &str) -> Result<String, String> {
     match s.to_ascii_lowercase().as_str() {
         l @ ("debug" | "verbose" | "notice" | "warning" | "nothing") => Ok(l.to_string()),
         _ => Err(format!("invalid loglevel '{s}' (debug, verbose, notice, warning, nothing)")),
@@ -334,6 +360,15 @@ impl Config {
         } else if let Some(s) = file.pubsub_output_limit {
             c.pubsub_output_limit = size_of(s)?;
         }
+        if let Some(n) = cli.slowlog_log_slower_than.or(file.slowlog_log_slower_than) {
+            if n < -1 {
+                return Err(format!("slowlog-log-slower-than must be -1 or more, got {n}"));
+            }
+            c.slowlog_log_slower_than = n;
+        }
+        if let Some(n) = cli.slowlog_max_len.or(file.slowlog_max_len) {
+            c.slowlog_max_len = n;
+        }
         if c.shard_ports && u32::from(c.shard_port_base) + c.shards as u32 > 65536 {
             return Err("shard ports would exceed 65535".into());
         }
@@ -383,6 +418,19 @@ mod tests {
         assert_eq!(c.maxmemory, 10 << 20);
         assert!(!c.shard_ports);
         assert_eq!(c.maxmemory_policy, PolicyKind::AllKeysLru);
+        std::fs::write(&path, "slowlog-log-slower-than = -1\nslowlog-max-len = 7\n").unwrap();
+        let c = Config::load(Cli { config: Some(path.clone()), ..Cli::default() }).unwrap();
+        assert_eq!((c.slowlog_log_slower_than, c.slowlog_max_len), (-1, 7));
+        let cli = Cli::try_parse_from([
+            "coreshard-server",
+            "--config",
+            path.to_str().unwrap(),
+            "--slowlog-log-slower-than",
+            "0",
+        ]);
+        assert_eq!(Config::load(cli.unwrap()).unwrap().slowlog_log_slower_than, 0);
+        let cli = Cli::try_parse_from(["coreshard-server", "--slowlog-log-slower-than", "-2"]).unwrap();
+        assert!(Config::load(cli).is_err());
         std::fs::write(&path, "prot = 1\n").unwrap();
         assert!(Config::load(Cli { config: Some(path), ..Cli::default() }).is_err());
         let _ = std::fs::remove_dir_all(dir);

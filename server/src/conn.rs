@@ -16,7 +16,7 @@ use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Poll, Waker};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use coreshard_engine::{Shard, ShardCtx};
@@ -169,6 +169,11 @@ pub struct Conn {
     batches: Vec<Batch>,
     holes: Vec<Hole>,
     eof: bool,
+    /// When the command being dispatched may have started, for the slow
+    /// log: set when a pass over the read buffer begins and after each
+    /// command that ran here, so each command costs one clock read. `None`
+    /// while the slow log is off.
+    mark: Option<Instant>,
 }
 
 /// Runs a shard command, turning its error into an error reply (dropping
@@ -214,6 +219,7 @@ impl Conn {
             batches: Vec::new(),
             holes: Vec::new(),
             eof: false,
+            mark: None,
             server,
         }
     }
@@ -271,6 +277,7 @@ impl Conn {
 
     /// Decodes and dispatches every complete request in the read buffer.
     async fn process_buffer(&mut self, args: &mut Vec<Bytes>) {
+        self.mark = self.server.slowlog.enabled().then(Instant::now);
         loop {
             if self.closing {
                 return;
@@ -282,8 +289,11 @@ impl Conn {
                         continue;
                     }
                     self.dispatch(args).await;
-                    if self.out.len() > OUT_FLUSH && self.holes.is_empty() && !self.write_out().await {
-                        self.closing = true;
+                    if self.out.len() > OUT_FLUSH && self.holes.is_empty() {
+                        if !self.write_out().await {
+                            self.closing = true;
+                        }
+                        self.mark = self.mark.map(|_| Instant::now());
                     }
                 }
                 Err(DecodeError::Incomplete { hint }) => {
@@ -320,11 +330,13 @@ impl Conn {
             return;
         };
         if !cmd.arity_ok(args.len()) {
-            self.reject(ReplyError::arity(cmd.name));
+            self.reject_command(cmd, ReplyError::arity(cmd.name)).await;
             return;
         }
-        if !self.authed && !cmd.has(flags::NO_AUTH) {
-            self.reject(ReplyError::text("NOAUTH Authentication required."));
+        // A password set after this client connected does not lock it out,
+        // and one removed lets it in, as in Redis.
+        if !self.authed && !cmd.has(flags::NO_AUTH) && self.server.auth_required.load(Ordering::Relaxed) {
+            self.reject_command(cmd, ReplyError::text("NOAUTH Authentication required.")).await;
             return;
         }
         if self.multi.is_some() && !cmd.has(flags::TXN_CONTROL) {
@@ -356,9 +368,15 @@ impl Conn {
                 if let Err(e) = f(self, owned).await {
                     self.out.error(&e.0);
                 }
+                // The time it waited is neither its own (for the slow log)
+                // nor the next command's.
+                if self.mark.is_some() {
+                    self.mark = Some(Instant::now());
+                }
                 return;
             }
         }
+        let start = self.mark;
         match cmd.run {
             Run::Shard(f) => self.run_keyed(cmd, f, None, args).await,
             Run::Keyed { shard, spanning } => self.run_keyed(cmd, shard, Some(spanning), args).await,
@@ -370,15 +388,60 @@ impl Conn {
             Run::Async(f) => {
                 self.finish_pipeline().await;
                 let owned = std::mem::take(args);
+                // Blocking commands spend their time waiting, not running.
+                let logged = (start.is_some() && !cmd.has(flags::BLOCKING)).then(|| owned.clone());
+                let start = Instant::now();
                 if let Err(e) = f(self, owned).await {
                     self.out.error(&e.0);
                 }
+                if let Some(args) = logged {
+                    self.log_if_slow(start, &args);
+                } else if self.mark.is_some() {
+                    // Whatever it waited for is not the next command's time.
+                    self.mark = Some(Instant::now());
+                }
+                return;
             }
         }
+        // A command sent to another shard left `args` empty: that shard
+        // times it (see `finish_pipeline`).
+        if let Some(start) = start.filter(|_| !args.is_empty()) {
+            self.log_if_slow(start, args);
+        }
+    }
+
+    /// Adds the command that started at `start` to the slow log if it ran
+    /// for long enough; the time it ended marks the next command's start.
+    #[inline]
+    fn log_if_slow(&mut self, start: Instant, args: &[Bytes]) {
+        let now = Instant::now();
+        self.mark = Some(now);
+        let micros = now.saturating_duration_since(start).as_micros() as u64;
+        if self.server.slowlog.is_slow(micros) {
+            self.log_slow(args, micros);
+        }
+    }
+
+    #[cold]
+    fn log_slow(&self, args: &[Bytes], micros: u64) {
+        let name = self.client.name.borrow().clone().unwrap_or_default();
+        self.server.slowlog.record(args, micros, self.client.addr.to_string(), name);
     }
 
     /// An error for a command refused before running; inside MULTI it also
     /// dooms the transaction (EXECABORT).
+    /// A known command refused before running. A refused EXEC also ends
+    /// the transaction, as Redis's `execCommandAbort` does.
+    async fn reject_command(&mut self, cmd: &'static Command, e: ReplyError) {
+        if cmd.name != "exec" {
+            self.reject(e);
+            return;
+        }
+        crate::commands::transaction::discard(self).await;
+        let reason = e.0.strip_prefix("ERR ").unwrap_or(&e.0);
+        self.out.error(&format!("EXECABORT Transaction discarded because of: {reason}"));
+    }
+
     fn reject(&mut self, e: ReplyError) {
         if let Some(m) = self.multi.as_mut() {
             m.aborted = true;
@@ -457,30 +520,44 @@ impl Conn {
             return;
         }
         let batches = std::mem::take(&mut self.batches);
+        let slower_than = self.server.slowlog.slower_than();
         let calls = batches.into_iter().map(|b| {
             let Batch { shard, resp3, cmds } = b;
             self.ctx.call(shard, move |s| {
                 local::with(|l| l.counters.hops_in.set(l.counters.hops_in.get() + cmds.len() as u64));
                 let mut out = ReplyBuf::new(resp3);
                 let mut ends = Vec::with_capacity(cmds.len());
-                for (f, db, args) in &cmds {
-                    exec_shard(*f, s, *db, args, &mut out);
+                // Commands slow enough for the slow log, timed here where
+                // they run: one clock read per command, each command's end
+                // being the next one's start.
+                let mut slow = Vec::new();
+                let mut mark = (slower_than >= 0).then(Instant::now);
+                for (f, db, args) in cmds {
+                    exec_shard(f, s, db, &args, &mut out);
                     ends.push(out.len());
+                    if let Some(start) = mark {
+                        let now = Instant::now();
+                        mark = Some(now);
+                        let micros = now.saturating_duration_since(start).as_micros() as u64;
+                        if micros >= slower_than as u64 {
+                            slow.push((micros, args));
+                        }
+                    }
                 }
-                (out.buf, ends)
+                (out.buf, ends, slow)
             })
         });
         let results = join_all(calls).await;
         let holes = std::mem::take(&mut self.holes);
         let old = std::mem::take(&mut self.out.buf);
-        let extra: usize = results.iter().map(|r| r.as_ref().map_or(64, |(b, _)| b.len())).sum();
+        let extra: usize = results.iter().map(|r| r.as_ref().map_or(64, |(b, _, _)| b.len())).sum();
         let mut buf = Vec::with_capacity(old.len() + extra);
         let mut at = 0;
         for h in holes {
             buf.extend_from_slice(&old[at..h.pos]);
             at = h.pos;
             match &results[h.batch] {
-                Ok((bytes, ends)) => {
+                Ok((bytes, ends, _)) => {
                     let start = if h.idx == 0 { 0 } else { ends[h.idx - 1] };
                     buf.extend_from_slice(&bytes[start..ends[h.idx]]);
                 }
@@ -493,6 +570,9 @@ impl Conn {
         }
         buf.extend_from_slice(&old[at..]);
         self.out.buf = buf;
+        for (micros, args) in results.iter().filter_map(|r| r.as_ref().ok()).flat_map(|(_, _, slow)| slow) {
+            self.log_slow(args, *micros);
+        }
     }
 
     /// Moves queued pub/sub deliveries into the replies.
@@ -618,12 +698,43 @@ impl Conn {
         value
     }
 
+    /// Closes gracefully at shutdown. Shutdown stops reading (the socket's
+    /// read side is shut, so a read returns end-of-file as soon as nothing is
+    /// queued), but the client may still be sending. Closing a socket with
+    /// unread input makes the kernel reset the connection, and a reset
+    /// destroys replies the client has not read yet. So: half-close after
+    /// the last reply (the client reads every reply, then end-of-file), and
+    /// discard input until none has come for 100 ms (at most 2 s).
+    async fn linger(&mut self) {
+        let _ = nix::sys::socket::shutdown(self.client.fd, nix::sys::socket::Shutdown::Write);
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let mut quiet = 0;
+        while quiet < 10 && Instant::now() < deadline {
+            self.rbuf.clear();
+            let slice = self.prepare_read();
+            let (res, slice) = self.stream.read(slice).await;
+            self.rbuf = slice.into_inner();
+            match res {
+                Ok(0) => {
+                    quiet += 1;
+                    monoio::time::sleep(Duration::from_millis(10)).await;
+                }
+                Ok(_) => quiet = 0,
+                Err(_) => break,
+            }
+        }
+        self.rbuf.clear();
+    }
+
     /// Whether unprocessed request bytes are buffered.
     pub fn has_buffered_input(&self) -> bool {
         !self.rbuf.is_empty()
     }
 
     async fn cleanup(&mut self) {
+        if local::is_shutting_down() && !self.client.killed.get() {
+            self.linger().await;
+        }
         crate::commands::on_disconnect(self).await;
         local::unregister(self.client.id);
         self.server.clients.fetch_sub(1, Ordering::AcqRel);

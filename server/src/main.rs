@@ -1,28 +1,33 @@
 //! The `coreshard-server` binary.
 
 use clap::Parser;
+use coreshard_server::config::log_directive;
 use coreshard_server::{Cli, Config, Server};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{reload, EnvFilter};
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(cli).map_err(anyhow::Error::msg)?;
-    let level = match config.loglevel.as_str() {
-        "debug" => "debug",
-        "verbose" => "debug",
-        "warning" => "warn",
-        "nothing" => "off",
-        _ => "info",
-    };
-    let filter = EnvFilter::try_from_env("CORESHARD_LOG").unwrap_or_else(|_| EnvFilter::new(level));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
+    let filter =
+        EnvFilter::try_from_env("CORESHARD_LOG").unwrap_or_else(|_| EnvFilter::new(log_directive(&config.loglevel)));
+    // Behind a reload layer so that CONFIG SET loglevel takes effect.
+    let (filter, filter_handle) = reload::Layer::new(filter);
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                .with_writer(std::io::stderr),
+        )
         .init();
 
     let server = Server::start(config)?;
     let state = server.state().clone();
+    state.set_log_reloader(Box::new(move |level| {
+        filter_handle.reload(EnvFilter::new(log_directive(level))).map_err(|e| e.to_string())
+    }));
     let mut signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM])?;
     std::thread::Builder::new().name("signals".into()).spawn(move || {
         if let Some(sig) = signals.forever().next() {

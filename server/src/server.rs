@@ -11,6 +11,7 @@ use coreshard_engine::{Engine, Handle, IoBackend, ShardCtx};
 
 use crate::config::Config;
 use crate::listener;
+use crate::slowlog::SlowLog;
 
 /// What a listening port presents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +53,16 @@ pub struct ServerState {
     pub auth_required: AtomicBool,
     /// Copy of `timeout` (seconds) readable without the lock.
     pub timeout_secs: AtomicU64,
+    /// Commands slower than `slowlog-log-slower-than`.
+    pub slowlog: SlowLog,
+    /// Applies a new `loglevel` to the process's logger (installed by the
+    /// binary, which owns the logger).
+    log_reloader: Mutex<Option<LogReloader>>,
 }
+
+/// Applies a log level name (`debug`, `verbose`, `notice`, `warning`,
+/// `nothing`) to the process's logger.
+pub type LogReloader = Box<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
 
 impl ServerState {
     /// A fresh client id.
@@ -89,6 +99,21 @@ impl ServerState {
     /// Number of shards.
     pub fn shards(&self) -> usize {
         self.handle.shards()
+    }
+
+    /// Installs what `CONFIG SET loglevel` calls to change the logger.
+    pub fn set_log_reloader(&self, f: LogReloader) {
+        if let Ok(mut r) = self.log_reloader.lock() {
+            *r = Some(f);
+        }
+    }
+
+    /// Applies `level` to the logger, when one is installed.
+    pub fn reload_log_level(&self, level: &str) -> Result<(), String> {
+        match self.log_reloader.lock() {
+            Ok(r) => r.as_ref().map_or(Ok(()), |f| f(level)),
+            Err(_) => Err("logger unavailable".into()),
+        }
     }
 }
 
@@ -159,6 +184,8 @@ impl Server {
             rejected_connections: AtomicU64::new(0),
             shutting_down: AtomicBool::new(false),
             shutdown_wait: (Mutex::new(false), Condvar::new()),
+            slowlog: SlowLog::new(config.slowlog_log_slower_than, config.slowlog_max_len),
+            log_reloader: Mutex::new(None),
         });
         // Bind on each shard's own thread: the listener's io_uring belongs
         // to that core's loop.

@@ -44,25 +44,17 @@ macro_rules! differential_tests {
 }
 
 differential_tests! {
-    #[ignore = "enabled once the command family is implemented"]
     connection,
-    #[ignore = "enabled once the command family is implemented"]
     errors,
-    #[ignore = "enabled once the command family is implemented"]
     expiry,
-    #[ignore = "enabled once the command family is implemented"]
     float_precision,
-    #[ignore = "enabled once the command family is implemented"]
     hashes,
-    #[ignore = "enabled once the command family is implemented"]
     keys,
     lists,
-    #[ignore = "enabled once the command family is implemented"]
     sets,
     strings,
-    #[ignore = "enabled once the command family is implemented"]
     transactions,
-    #[ignore = "enabled once the command family is implemented"]
+    #[ignore = "needs the blocking sorted-set pops BZPOPMIN, BZPOPMAX and BZMPOP"]
     zsets,
 }
 

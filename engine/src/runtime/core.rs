@@ -215,7 +215,15 @@ impl ShardCore {
                     if self.shared.is_shutting_down() || self.grantable() {
                         return Poll::Ready(());
                     }
-                    inbox.poll_ready(cx)
+                    let ready = inbox.poll_ready(cx);
+                    // Shutdown may have been requested between the check
+                    // above and parking, when `notify` saw the loop awake and
+                    // did not wake it: check again now that it is parked.
+                    if ready.is_pending() && self.shared.is_shutting_down() {
+                        inbox.notifier.unpark();
+                        return Poll::Ready(());
+                    }
+                    ready
                 })
                 .await;
             }

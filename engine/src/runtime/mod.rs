@@ -98,7 +98,7 @@ pub(crate) struct Shared {
 impl Shared {
     #[inline]
     pub(crate) fn is_shutting_down(&self) -> bool {
-        self.shutdown.load(Ordering::Acquire)
+        self.shutdown.load(Ordering::SeqCst)
     }
 }
 
@@ -270,7 +270,8 @@ impl EngineBuilder {
 }
 
 fn shutdown_threads(shared: &Shared, threads: &mut Vec<JoinHandle<()>>) {
-    shared.shutdown.store(true, Ordering::Release);
+    // SeqCst pairs with the loop's re-check after parking (core.rs).
+    shared.shutdown.store(true, Ordering::SeqCst);
     for inbox in &shared.inboxes {
         inbox.notifier.notify();
     }

@@ -24,6 +24,10 @@ const ERR_GT_LT_NX: &str = "GT, LT, and/or NX options at the same time are not c
 const ERR_INCR_PAIRS: &str = "INCR option supports a single increment-element pair";
 const ERR_NOT_POSITIVE: &str = "value is out of range, must be positive";
 
+/// ZSCAN returns sorted sets of at most this many members in one call, as
+/// Redis does for its compact (listpack) encoding.
+const SCAN_WHOLE_MAX: usize = 128;
+
 /// Members with their scores, as range and pop commands return them.
 pub type ScoredMembers = Vec<(Bytes, f64)>;
 
@@ -571,8 +575,9 @@ impl Shard {
     /// `ZRANDMEMBER key [count]`: calls `f` with each picked member and its
     /// score and returns how many were picked. Without a count, one member
     /// (none for a missing key). A positive count picks that many distinct
-    /// members (all of them, in order, when it reaches the size); a negative
-    /// count picks `|count|` members independently, so repeats are possible.
+    /// members (all of them when it reaches the size, highest score first as
+    /// Redis 7.0 replies); a negative count picks `|count|` members
+    /// independently, so repeats are possible.
     /// Results stream through `f` because a negative count may ask for far
     /// more picks than the set has members.
     pub fn zrandmember(
@@ -603,7 +608,9 @@ impl Shard {
             Some(c) => usize::try_from(c).unwrap_or(usize::MAX),
         };
         if count >= len {
-            for rank in 0..len {
+            // The whole set, highest score first: Redis 7.0 walks its
+            // sorted-set iterator from the tail.
+            for rank in (0..len).rev() {
                 emit(rank);
             }
             return Ok(len);
@@ -666,7 +673,9 @@ impl Shard {
 
     /// ZSCAN key cursor [MATCH pattern] [COUNT count]: the next cursor (0 when
     /// done) and a batch of members with scores. Every member present for
-    /// the whole scan is returned exactly once.
+    /// the whole scan is returned exactly once. Sorted sets of up to 128
+    /// members come whole, in score order, with cursor 0 (whatever the
+    /// cursor), as Redis does for its compact encoding.
     pub fn zscan(
         &mut self,
         db: u8,
@@ -676,9 +685,13 @@ impl Shard {
         count: usize,
     ) -> Result<(u64, ScoredMembers)> {
         let Some(z) = self.zread(db, key)? else { return Ok((0, Vec::new())) };
+        let matching = |m: &Bytes| pattern.is_none_or(|p| crate::glob::matches(p, m));
+        if z.len() <= SCAN_WHOLE_MAX {
+            return Ok((0, z.iter().filter(|(m, _)| matching(m)).map(|(m, s)| (m.clone(), s)).collect()));
+        }
         let mut out = Vec::new();
         let next = z.scan(cursor, count, |m, s| {
-            if pattern.is_none_or(|p| crate::glob::matches(p, m)) {
+            if matching(m) {
                 out.push((m.clone(), s));
             }
         });

@@ -366,7 +366,7 @@ fn zremrange() {
 #[test]
 fn zscan_with_match() {
     let mut sh = shard();
-    let v: Vec<(f64, Bytes)> = (0..100).map(|i| (i as f64, Bytes::from(format!("m{i}")))).collect();
+    let v: Vec<(f64, Bytes)> = (0..300).map(|i| (i as f64, Bytes::from(format!("m{i}")))).collect();
     sh.zadd(0, b"z", ZOPT, &v).unwrap();
     let mut cursor = 0;
     let mut seen = Vec::new();
@@ -380,10 +380,18 @@ fn zscan_with_match() {
     }
     seen.sort_by(|a, b| a.1.total_cmp(&b.1));
     let expected: Vec<(Bytes, f64)> =
-        [1, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19].iter().map(|&i| (Bytes::from(format!("m{i}")), i as f64)).collect();
+        [1].into_iter().chain(10..20).chain(100..200).map(|i| (Bytes::from(format!("m{i}")), i as f64)).collect();
     assert_eq!(seen, expected);
     assert_eq!(sh.zscan(0, b"nokey", 0, None, 10), Ok((0, vec![])));
     assert_eq!(sh.zscan(0, b"z", 1 << 40, None, 10), Ok((0, vec![])));
+    // Small sorted sets come whole, in score order, whatever the cursor.
+    let small: Vec<(f64, Bytes)> = (0..128).rev().map(|i| (i as f64, Bytes::from(format!("s{i}")))).collect();
+    sh.zadd(0, b"small", ZOPT, &small).unwrap();
+    let want: Vec<(Bytes, f64)> = (0..128).map(|i| (Bytes::from(format!("s{i}")), i as f64)).collect();
+    assert_eq!(sh.zscan(0, b"small", 0, None, 10), Ok((0, want.clone())));
+    assert_eq!(sh.zscan(0, b"small", 1 << 40, None, 1), Ok((0, want)));
+    let (_, some) = sh.zscan(0, b"small", 0, Some(b"s1?"), 10).unwrap();
+    assert_eq!(some.len(), 10);
     wrongtype(&mut sh, "s");
     assert_eq!(sh.zscan(0, b"s", 0, None, 10), Err(Error::WrongType));
 }
@@ -400,7 +408,15 @@ fn zrandmember() {
     };
     assert_eq!(pick(&mut sh, None).len(), 1);
     assert_eq!(pick(&mut sh, Some(0)).len(), 0);
-    assert_eq!(pick(&mut sh, Some(10)).len(), 5);
+    // The whole set comes highest score first, as in Redis 7.0.
+    let all: Vec<&str> = ["e", "d", "c", "b", "a"].to_vec();
+    for count in [5, 10] {
+        let got = pick(&mut sh, Some(count));
+        assert_eq!(
+            got.iter().map(|(m, _)| &m[..]).collect::<Vec<_>>(),
+            all.iter().map(|m| m.as_bytes()).collect::<Vec<_>>()
+        );
+    }
     for count in [1, 2, 3, 4] {
         let mut v = pick(&mut sh, Some(count));
         assert_eq!(v.len(), count as usize);

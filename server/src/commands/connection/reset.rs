@@ -1,0 +1,59 @@
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::cmd::{flags, Command, KeySpec, LocalFuture, Run};
+use crate::conn::Conn;
+use crate::keyevents::WatchFlag;
+
+/// `RESET`: back to a fresh connection's state.
+pub const RESET: Command = Command {
+    name: "reset",
+    arity: 1,
+    flags: flags::NOSCRIPT
+        | flags::LOADING
+        | flags::STALE
+        | flags::FAST
+        | flags::NO_AUTH
+        | flags::PUBSUB_OK
+        | flags::TXN_CONTROL,
+    keys: KeySpec::None,
+    run: Run::Async(run),
+    group: "connection",
+    summary: "Resets the connection.",
+    since: "6.2.0",
+};
+
+fn run(conn: &mut Conn, _args: Vec<Bytes>) -> LocalFuture<'_> {
+    Box::pin(async move {
+        reset(conn).await;
+        conn.out.simple("RESET");
+        Ok(())
+    })
+}
+
+/// As Redis's `clearClientConnectionState`: discards MULTI and WATCHes,
+/// leaves every subscription, forgets the name, selects db 0, goes back to
+/// RESP2, leaves READONLY mode and re-applies the default authentication
+/// (so with a password set the client must AUTH again).
+async fn reset(conn: &mut Conn) {
+    // Subscriptions, watches and blocked waits registered on other cores.
+    crate::commands::on_disconnect(conn).await;
+    conn.multi = None;
+    conn.watched.clear();
+    conn.watch_flag = Arc::new(WatchFlag::default());
+    conn.channels.clear();
+    conn.patterns.clear();
+    conn.readonly = false;
+    conn.db = 0;
+    conn.set_resp3(false).await;
+    let authed = !conn.server.auth_required.load(Ordering::Relaxed);
+    conn.set_authed(authed);
+    let c = &conn.client;
+    c.multi.set(-1);
+    c.sub.set(0);
+    c.psub.set(0);
+    c.db.set(0);
+    *c.name.borrow_mut() = None;
+}

@@ -1,0 +1,39 @@
+use bytes::Bytes;
+use coreshard_engine::Kind;
+
+use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use crate::commands::collection::{reply_empty_scan, scan_start, ScanStart};
+
+/// `HSCAN key cursor [MATCH pattern] [COUNT count]`: `[next-cursor, [field,
+/// value, ...]]`. (NOVALUES came with Redis 7.4 and is a syntax error here,
+/// as in 7.0.)
+pub const HSCAN: Command = Command {
+    name: "hscan",
+    arity: -3,
+    flags: flags::READONLY,
+    keys: KeySpec::FIRST,
+    run: Run::Shard(run),
+    group: "hash",
+    summary: "Incrementally iterate hash fields and associated values",
+    since: "2.8.0",
+};
+
+fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
+    let found = c.shard.kind_of(c.db, &args[1]);
+    let (cursor, opts) = match scan_start(args, found, Kind::Hash)? {
+        ScanStart::Empty => {
+            reply_empty_scan(c.out);
+            return Ok(());
+        }
+        ScanStart::Scan { cursor, opts } => (cursor, opts),
+    };
+    let (next, pairs) = c.shard.hscan(c.db, &args[1], cursor, opts.pattern, opts.count_usize())?;
+    c.out.array(2);
+    c.out.bulk(itoa::Buffer::new().format(next).as_bytes());
+    c.out.array(pairs.len() * 2);
+    for (f, v) in &pairs {
+        c.out.bulk(f);
+        c.out.bulk(v);
+    }
+    Ok(())
+}

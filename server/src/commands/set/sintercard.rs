@@ -1,0 +1,59 @@
+use bytes::Bytes;
+
+use coreshard_engine::Txn;
+
+use crate::cmd::{eq_ic, flags, parse_int, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run, ShardCall};
+use crate::commands::collection::parse_numkeys_positive;
+use crate::resp::ReplyBuf;
+
+/// `SINTERCARD numkeys key [key ...] [LIMIT limit]`: the intersection's
+/// size, counting no further than `limit` (0 = no limit).
+pub const SINTERCARD: Command = Command {
+    name: "sintercard",
+    arity: -3,
+    flags: flags::READONLY,
+    keys: KeySpec::NumKeys { at: 1, dest: false },
+    run: Run::Keyed { shard, spanning },
+    group: "set",
+    summary: "Intersect multiple sets and return the cardinality of the result",
+    since: "7.0.0",
+};
+
+/// The keys and the limit, checked in Redis's order (all before any key is
+/// looked at).
+fn parse(args: &[Bytes]) -> Result<(&[Bytes], i64), ReplyError> {
+    let numkeys = parse_numkeys_positive(&args[1])?;
+    if numkeys > args.len() - 2 {
+        return Err(ReplyError::text("ERR Number of keys can't be greater than number of args"));
+    }
+    let mut limit = 0;
+    let mut i = 2 + numkeys;
+    while i < args.len() {
+        if eq_ic(&args[i], "limit") && i + 1 < args.len() {
+            limit = match parse_int(&args[i + 1]) {
+                Ok(n) if n >= 0 => n,
+                _ => return Err(ReplyError::text("ERR LIMIT can't be negative")),
+            };
+            i += 2;
+        } else {
+            return Err(ReplyError::syntax());
+        }
+    }
+    Ok((&args[2..2 + numkeys], limit))
+}
+
+fn shard(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
+    let (keys, limit) = parse(args)?;
+    let n = c.shard.sintercard(c.db, keys, limit)?;
+    c.out.int(n as i64);
+    Ok(())
+}
+
+fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+    Box::pin(async move {
+        let (keys, limit) = parse(args)?;
+        let n = txn.sintercard(db, keys, limit).await?;
+        out.int(n as i64);
+        Ok(())
+    })
+}

@@ -1,0 +1,27 @@
+use bytes::Bytes;
+use coreshard_engine::types::SetOp;
+use coreshard_engine::Txn;
+
+use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
+use crate::resp::ReplyBuf;
+
+/// `SINTERSTORE destination key [key ...]`: stores the result (replacing
+/// any value, deleting `destination` when empty) and replies with its size.
+pub const SINTERSTORE: Command = Command {
+    name: "sinterstore",
+    arity: -3,
+    flags: flags::WRITE | flags::DENYOOM,
+    keys: KeySpec::ALL,
+    run: Run::Keyed { shard, spanning },
+    group: "set",
+    summary: "Intersect multiple sets and store the resulting set in a key",
+    since: "1.0.0",
+};
+
+fn shard(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
+    super::op_store_shard(c, args, SetOp::Inter)
+}
+
+fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+    Box::pin(super::op_store_spanning(txn, db, args, out, SetOp::Inter))
+}

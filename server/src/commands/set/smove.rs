@@ -1,0 +1,36 @@
+use bytes::Bytes;
+
+use coreshard_engine::Txn;
+
+use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
+use crate::resp::ReplyBuf;
+
+/// `SMOVE source destination member`: 1 if moved, else 0. Atomic when the
+/// keys live on different shards.
+pub const SMOVE: Command = Command {
+    name: "smove",
+    arity: 4,
+    flags: flags::WRITE | flags::FAST,
+    keys: KeySpec::TWO,
+    run: Run::Keyed { shard, spanning },
+    group: "set",
+    summary: "Move a member from one set to another",
+    since: "1.0.0",
+};
+
+fn shard(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
+    let moved = c.shard.smove(c.db, &args[1], &args[2], &args[3])?;
+    c.out.int(i64::from(moved));
+    Ok(())
+}
+
+fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+    Box::pin(async move {
+        // The member is stored in the destination set: copy it out of the
+        // read buffer.
+        let member = Bytes::copy_from_slice(&args[3]);
+        let moved = txn.smove(db, args[1].clone(), args[2].clone(), member).await?;
+        out.int(i64::from(moved));
+        Ok(())
+    })
+}

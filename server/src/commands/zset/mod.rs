@@ -1,0 +1,191 @@
+//! Sorted-set commands: ZADD, ZRANGE in all its forms, ZPOPMIN/ZPOPMAX,
+//! ZMPOP, ZRANDMEMBER, ZSCAN, ZUNION/ZINTER/ZDIFF and their STORE forms,
+//! ZINTERCARD, ...
+//!
+//! Scores are RESP3 doubles (bulk strings in RESP2). Replies of members
+//! with scores are flat `member, score, ...` arrays in RESP2 and arrays of
+//! `[member, score]` pairs in RESP3, as Redis 7 sends them.
+
+use bytes::Bytes;
+
+use crate::cmd::Command;
+use crate::resp::ReplyBuf;
+
+mod combine;
+mod zadd;
+mod zcard;
+mod zcount;
+mod zdiff;
+mod zdiffstore;
+mod zincrby;
+mod zinter;
+mod zintercard;
+mod zinterstore;
+mod zlexcount;
+mod zmpop;
+mod zmscore;
+mod zpop;
+mod zrandmember;
+mod zrange;
+mod zrangestore;
+mod zrank;
+mod zrem;
+mod zremrangebylex;
+mod zremrangebyrank;
+mod zremrangebyscore;
+mod zscan;
+mod zscore;
+mod zunion;
+mod zunionstore;
+
+/// The family's commands.
+pub const COMMANDS: &[&Command] = &[
+    &zadd::ZADD,
+    &zincrby::ZINCRBY,
+    &zrem::ZREM,
+    &zcard::ZCARD,
+    &zscore::ZSCORE,
+    &zmscore::ZMSCORE,
+    &zrank::ZRANK,
+    &zrank::ZREVRANK,
+    &zcount::ZCOUNT,
+    &zlexcount::ZLEXCOUNT,
+    &zrange::ZRANGE,
+    &zrange::ZREVRANGE,
+    &zrange::ZRANGEBYSCORE,
+    &zrange::ZREVRANGEBYSCORE,
+    &zrange::ZRANGEBYLEX,
+    &zrange::ZREVRANGEBYLEX,
+    &zrangestore::ZRANGESTORE,
+    &zremrangebyrank::ZREMRANGEBYRANK,
+    &zremrangebyscore::ZREMRANGEBYSCORE,
+    &zremrangebylex::ZREMRANGEBYLEX,
+    &zpop::ZPOPMIN,
+    &zpop::ZPOPMAX,
+    &zmpop::ZMPOP,
+    &zrandmember::ZRANDMEMBER,
+    &zscan::ZSCAN,
+    &zunion::ZUNION,
+    &zinter::ZINTER,
+    &zdiff::ZDIFF,
+    &zunionstore::ZUNIONSTORE,
+    &zinterstore::ZINTERSTORE,
+    &zdiffstore::ZDIFFSTORE,
+    &zintercard::ZINTERCARD,
+];
+
+/// Writes the header of a reply of `n` members, with scores or not.
+fn scored_header(out: &mut ReplyBuf, n: usize, with_scores: bool) {
+    if with_scores && !out.resp3 {
+        out.array(2 * n);
+    } else {
+        out.array(n);
+    }
+}
+
+/// Writes one member (and its score) of a reply begun with
+/// [`scored_header`].
+#[inline]
+fn scored_item(out: &mut ReplyBuf, member: &[u8], score: f64, with_scores: bool) {
+    if with_scores {
+        if out.resp3 {
+            out.array(2);
+        }
+        out.bulk(member);
+        out.double(score);
+    } else {
+        out.bulk(member);
+    }
+}
+
+/// Writes members with their scores, in order.
+fn reply_scored<'a>(out: &mut ReplyBuf, items: impl ExactSizeIterator<Item = (&'a Bytes, f64)>, with_scores: bool) {
+    scored_header(out, items.len(), with_scores);
+    for (m, s) in items {
+        scored_item(out, m, s, with_scores);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::collection::run_lines;
+
+    /// Replies recorded from Redis 7.0 over RESP3.
+    #[test]
+    fn resp3_shapes() {
+        let got = run_lines(
+            true,
+            &[
+                "zadd z 1 a 2.5 b",
+                "zrange z 0 -1 withscores",
+                "zrange z 0 -1",
+                "zrangebyscore z -inf +inf withscores",
+                "zrevrange z 0 -1 withscores",
+                "zscore z b",
+                "zscore z nope",
+                "zmscore z a nope",
+                "zadd z incr 1 a",
+                "zadd z nx incr 1 a",
+                "zincrby z 0.5 b",
+                "zrank z b",
+                "zrank z nope",
+                "zscan z 0 count 100",
+                "zunion 1 z withscores",
+                "zinter 1 z",
+                "zdiff 1 z withscores",
+                "zrandmember z 5 withscores",
+                "zrandmember nokey",
+                "zmpop 1 nokey min",
+                "zpopmin z",
+                "zpopmax z 3",
+                "zpopmin z",
+                "zadd y 1 a 2 b",
+                "zmpop 1 y max count 5",
+            ],
+        );
+        let want = [
+            ":2\r\n",
+            "*2\r\n*2\r\n$1\r\na\r\n,1\r\n*2\r\n$1\r\nb\r\n,2.5\r\n",
+            "*2\r\n$1\r\na\r\n$1\r\nb\r\n",
+            "*2\r\n*2\r\n$1\r\na\r\n,1\r\n*2\r\n$1\r\nb\r\n,2.5\r\n",
+            "*2\r\n*2\r\n$1\r\nb\r\n,2.5\r\n*2\r\n$1\r\na\r\n,1\r\n",
+            ",2.5\r\n",
+            "_\r\n",
+            "*2\r\n,1\r\n_\r\n",
+            ",2\r\n",
+            "_\r\n",
+            ",3\r\n",
+            ":1\r\n",
+            "_\r\n",
+            "*2\r\n$1\r\n0\r\n*4\r\n$1\r\na\r\n$1\r\n2\r\n$1\r\nb\r\n$1\r\n3\r\n",
+            "*2\r\n*2\r\n$1\r\na\r\n,2\r\n*2\r\n$1\r\nb\r\n,3\r\n",
+            "*2\r\n$1\r\na\r\n$1\r\nb\r\n",
+            "*2\r\n*2\r\n$1\r\na\r\n,2\r\n*2\r\n$1\r\nb\r\n,3\r\n",
+            "*2\r\n*2\r\n$1\r\nb\r\n,3\r\n*2\r\n$1\r\na\r\n,2\r\n",
+            "_\r\n",
+            "_\r\n",
+            "*2\r\n$1\r\na\r\n,2\r\n",
+            "*1\r\n*2\r\n$1\r\nb\r\n,3\r\n",
+            "*0\r\n",
+            ":2\r\n",
+            "*2\r\n$1\r\ny\r\n*2\r\n*2\r\n$1\r\nb\r\n,2\r\n*2\r\n$1\r\na\r\n,1\r\n",
+        ];
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn resp2_scores_are_bulk_strings_and_pairs_flat() {
+        let got = run_lines(
+            false,
+            &["zadd z 1 a 2.5 b", "zrange z 0 -1 withscores", "zpopmin z 1", "zmpop 1 z min", "zmpop 1 z min"],
+        );
+        let want = [
+            ":2\r\n",
+            "*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$3\r\n2.5\r\n",
+            "*2\r\n$1\r\na\r\n$1\r\n1\r\n",
+            "*2\r\n$1\r\nz\r\n*1\r\n*2\r\n$1\r\nb\r\n$3\r\n2.5\r\n",
+            "*-1\r\n",
+        ];
+        assert_eq!(got, want);
+    }
+}

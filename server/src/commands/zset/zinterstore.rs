@@ -1,0 +1,32 @@
+use bytes::Bytes;
+use coreshard_engine::types::SetOp;
+use coreshard_engine::Txn;
+
+use super::combine::{self, Form};
+use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
+use crate::resp::ReplyBuf;
+
+const FORM: Form = Form::Store(SetOp::Inter);
+
+/// `ZINTERSTORE destination numkeys key [key ...] [WEIGHTS weight ...]
+/// [AGGREGATE SUM|MIN|MAX]`: stores the result at `destination` (replacing
+/// any value; deleting it when the result is empty) and replies with its
+/// size. Atomic when the keys live on different shards.
+pub const ZINTERSTORE: Command = Command {
+    name: "zinterstore",
+    arity: -4,
+    flags: flags::WRITE | flags::DENYOOM,
+    keys: KeySpec::NumKeys { at: 2, dest: true },
+    run: Run::Keyed { shard, spanning },
+    group: "sorted-set",
+    summary: "Intersect multiple sorted sets and store the resulting sorted set in a new key",
+    since: "2.0.0",
+};
+
+fn shard(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
+    combine::store_shard(c, args, FORM)
+}
+
+fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+    Box::pin(combine::store_spanning(txn, db, args, out, FORM))
+}
