@@ -424,6 +424,24 @@ impl Shard {
         Some(slot)
     }
 
+    /// Loads the entry of `key` into the CPU cache, with no other effect (no
+    /// statistics, no expiry, no access time).
+    ///
+    /// A lookup is a chain of dependent memory loads (hash index, slot,
+    /// item, boxed value) that mostly miss the cache, and it dominates the
+    /// CPU time of simple commands. A caller holding several requests (a
+    /// pipeline) calls this for each of their keys back to back, before
+    /// running them: the processor then overlaps the misses of different
+    /// keys instead of paying them one after the other.
+    #[inline]
+    pub fn prefetch(&self, db: u8, key: &[u8]) {
+        if let Some(item) = self.ks.find(db, key).and_then(|slot| self.ks.get(slot)) {
+            if let Some(Value::Str(s)) = item.boxed_value() {
+                std::hint::black_box(s.first());
+            }
+        }
+    }
+
     /// Lookup for a read command: counts an op, a hit or miss, and touches
     /// the key for the eviction policy.
     #[inline]
