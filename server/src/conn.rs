@@ -25,7 +25,7 @@ use monoio::buf::IoBufMut;
 use monoio::io::{AsyncReadRent, AsyncWriteRentExt, CancelableAsyncReadRent, Canceller};
 use monoio::net::TcpStream;
 
-use crate::cmd::{flags, Command, ReplyError, Run, ShardCall, ShardFn, TxnFn};
+use crate::cmd::{flags, Command, KeySpec, ReplyError, Run, ShardCall, ShardFn, TxnFn};
 use crate::keyevents::{self, WatchFlag};
 use crate::local::{self, ClientEntry, Counters};
 use crate::resp::{self, DecodeError, Limits, ReplyBuf};
@@ -33,8 +33,13 @@ use crate::server::{PortKind, ServerState};
 
 /// Replies are written out early once this much is buffered.
 const OUT_FLUSH: usize = 1 << 20;
-/// Read buffer growth step.
+/// Every read asks for at least this many bytes (as Redis's
+/// `PROTO_IOBUF_LEN`). With less room, pipelines of large values were read
+/// in more, smaller pieces, each answered by its own write: 33% more TCP
+/// segments than Redis for SET of 4 KiB values at pipeline 16.
 const READ_CHUNK: usize = 16 * 1024;
+/// Most pipelined requests whose keys are prefetched together.
+const PREFETCH_WINDOW: usize = 32;
 
 /// Messages queued for a connection by others on its core (pub/sub
 /// deliveries), drained into its replies by the connection itself.
@@ -214,7 +219,7 @@ impl Conn {
             readonly: false,
             in_exec: false,
             stream,
-            rbuf: BytesMut::with_capacity(READ_CHUNK),
+            rbuf: BytesMut::with_capacity(2 * READ_CHUNK),
             limits: Limits { max_bulk: config.proto_max_bulk_len as i64, authenticated: authed },
             batches: Vec::new(),
             holes: Vec::new(),
@@ -248,6 +253,8 @@ impl Conn {
         let mut args = Vec::new();
         loop {
             self.process_buffer(&mut args).await;
+            // Releases the read buffer for reuse (see `prepare_read`).
+            args.clear();
             self.finish_pipeline().await;
             self.drain_outbox();
             if !self.out.is_empty() && !self.write_out().await {
@@ -261,7 +268,7 @@ impl Conn {
                 let outbox = self.outbox.clone();
                 let ready = pin!(outbox.ready());
                 self.read_or(ready).await;
-                if self.rbuf.len() as u64 > self.server.config().client_query_buffer_limit {
+                if self.rbuf.len() as u64 > self.server.query_buffer_limit.load(Ordering::Relaxed) {
                     self.eof = true;
                 }
                 !self.eof
@@ -278,12 +285,19 @@ impl Conn {
     /// Decodes and dispatches every complete request in the read buffer.
     async fn process_buffer(&mut self, args: &mut Vec<Bytes>) {
         self.mark = self.server.slowlog.enabled().then(Instant::now);
+        // Complete requests at the front of the buffer whose keys were
+        // prefetched (or that were found alone, with nothing to overlap).
+        let mut scanned = 0usize;
         loop {
             if self.closing {
                 return;
             }
+            if scanned == 0 {
+                scanned = self.prefetch_keys();
+            }
             match resp::check(&self.rbuf, &self.limits) {
                 Ok(frame) => {
+                    scanned = scanned.saturating_sub(1);
                     resp::parse(&mut self.rbuf, frame, args);
                     if args.is_empty() {
                         continue;
@@ -298,7 +312,7 @@ impl Conn {
                 }
                 Err(DecodeError::Incomplete { hint }) => {
                     let need = hint.unwrap_or(0);
-                    if need as u64 > self.server.config().client_query_buffer_limit {
+                    if need as u64 > self.server.query_buffer_limit.load(Ordering::Relaxed) {
                         tracing::warn!(client = self.client.id, "closing client that reached max query buffer length");
                         self.closing = true;
                     } else if need > self.rbuf.len() {
@@ -320,6 +334,56 @@ impl Conn {
                 }
             }
         }
+    }
+
+    /// Loads the keys of the next pipelined requests in the read buffer
+    /// into the CPU cache, all at once, before any of them runs; returns how
+    /// many complete requests it looked at (up to [`PREFETCH_WINDOW`]).
+    ///
+    /// Finding a key in the keyspace is a chain of cache misses that takes
+    /// most of the CPU time of a GET or SET once the network cost is shared
+    /// by a pipeline. Looked up back to back, the misses of different keys
+    /// overlap. Only requests of commands whose first key is their first
+    /// argument and that this core's shard owns are prefetched; a lone
+    /// request (no pipeline) is left alone.
+    fn prefetch_keys(&self) -> usize {
+        let mut keys = [(0usize, 0usize); PREFETCH_WINDOW];
+        let mut n = 0;
+        let mut frames = 0;
+        let mut at = 0;
+        let router = self.ctx.router();
+        let local = self.ctx.id();
+        while frames < PREFETCH_WINDOW {
+            let buf = &self.rbuf[at..];
+            let Ok(frame) = resp::check(buf, &self.limits) else { break };
+            frames += 1;
+            if frames == 1 && frame.len == buf.len() {
+                // A single request: nothing to overlap its lookup with.
+                return 1;
+            }
+            if let Some((name, key)) = resp::peek_name_and_key(buf, frame) {
+                let keyed = crate::commands::lookup(name).is_some_and(|cmd| {
+                    matches!(cmd.run, Run::Shard(_) | Run::Keyed { .. })
+                        && matches!(cmd.keys, KeySpec::Range { first: 1, .. })
+                });
+                if keyed && router.shard_of(key) == local {
+                    let start = key.as_ptr() as usize - self.rbuf.as_ptr() as usize;
+                    keys[n] = (start, key.len());
+                    n += 1;
+                }
+            }
+            at += frame.len;
+        }
+        if n > 1 {
+            let db = self.db;
+            let rbuf = &self.rbuf;
+            self.ctx.try_with(|s| {
+                for &(start, len) in &keys[..n] {
+                    s.prefetch(db, &rbuf[start..start + len]);
+                }
+            });
+        }
+        frames
     }
 
     /// Runs one request.
@@ -601,7 +665,9 @@ impl Conn {
     }
 
     fn prepare_read(&mut self) -> monoio::buf::SliceMut<BytesMut> {
-        if self.rbuf.capacity() - self.rbuf.len() < 512 {
+        // Once no argument refers to it any more, the buffer is reused: the
+        // unread tail moves to its front instead of to a new allocation.
+        if self.rbuf.capacity() - self.rbuf.len() < READ_CHUNK {
             self.rbuf.reserve(READ_CHUNK);
         }
         let buf = std::mem::take(&mut self.rbuf);
@@ -655,7 +721,7 @@ impl Conn {
             if let Some(v) = self.read_or(fut.as_mut()).await {
                 return Some(v);
             }
-            if self.rbuf.len() as u64 > self.server.config().client_query_buffer_limit {
+            if self.rbuf.len() as u64 > self.server.query_buffer_limit.load(Ordering::Relaxed) {
                 self.eof = true;
             }
         }

@@ -53,6 +53,11 @@ pub struct ServerState {
     pub auth_required: AtomicBool,
     /// Copy of `timeout` (seconds) readable without the lock.
     pub timeout_secs: AtomicU64,
+    /// Copy of `client-query-buffer-limit` readable without the lock:
+    /// connections check it after every read, and a [`config`](Self::config)
+    /// snapshot there (a clone of every setting) cost about 0.1 µs per
+    /// request at pipeline 1.
+    pub query_buffer_limit: AtomicU64,
     /// Commands slower than `slowlog-log-slower-than`.
     pub slowlog: SlowLog,
     /// Applies a new `loglevel` to the process's logger (installed by the
@@ -171,6 +176,7 @@ impl Server {
         let state = Arc::new(ServerState {
             auth_required: AtomicBool::new(config.requirepass.is_some()),
             timeout_secs: AtomicU64::new(config.timeout),
+            query_buffer_limit: AtomicU64::new(config.client_query_buffer_limit),
             config: RwLock::new(config.clone()),
             handle: engine.handle(),
             backends: engine.io_backends().to_vec(),

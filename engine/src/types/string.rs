@@ -1216,6 +1216,35 @@ mod tests {
     }
 
     #[test]
+    fn same_length_overwrite_reuses_an_unshared_buffer_only() {
+        let (mut s, _) = shard();
+        s.set(0, b"k", &[1u8; 4096][..], opts()).unwrap();
+        let before = s.get_with(0, b"k", |v| v.as_ptr() as usize).unwrap();
+        s.set(0, b"k", &[2u8; 4096][..], opts()).unwrap();
+        assert_eq!(get(&mut s, b"k"), Some(vec![2u8; 4096]));
+        // Overwritten in its own buffer (`get` above handed out a clone that
+        // is gone again).
+        assert_eq!(s.get_with(0, b"k", |v| v.as_ptr() as usize).unwrap(), before);
+        // A value handed out earlier keeps its content.
+        let held = s.get(0, b"k").unwrap().unwrap();
+        s.set(0, b"k", &[3u8; 4096][..], opts()).unwrap();
+        assert_eq!(&held[..], &[2u8; 4096][..]);
+        assert_eq!(get(&mut s, b"k"), Some(vec![3u8; 4096]));
+        // SET ... GET returns the old value intact.
+        let get_opt = SetOptions { get: true, ..opts() };
+        let r = s.set(0, b"k", &[4u8; 4096][..], get_opt).unwrap();
+        assert_eq!(r.old.as_deref(), Some(&[3u8; 4096][..]));
+        assert_eq!(get(&mut s, b"k"), Some(vec![4u8; 4096]));
+        // Another length, or a new expiry, replaces the value.
+        s.set(0, b"k", &[5u8; 100][..], opts()).unwrap();
+        assert_eq!(get(&mut s, b"k"), Some(vec![5u8; 100]));
+        let ex = SetOptions { expiry: Some(Expiry::Ex(100)), ..opts() };
+        s.set(0, b"k", &[6u8; 100][..], ex).unwrap();
+        assert_eq!(get(&mut s, b"k"), Some(vec![6u8; 100]));
+        assert!(s.pttl(0, b"k") > 0);
+    }
+
+    #[test]
     fn set_conditions_and_get() {
         let (mut s, _) = shard();
         let nx = SetOptions { nx: true, ..opts() };

@@ -214,6 +214,28 @@ pub fn parse(buf: &mut BytesMut, frame: Frame, args: &mut Vec<Bytes>) {
     }
 }
 
+/// The first two arguments (command name and, usually, key) of the
+/// multibulk request `frame` at the front of `buf`, as [`check`] found it,
+/// without consuming or copying anything. `None` for inline requests and
+/// requests of fewer than two arguments.
+pub fn peek_name_and_key(buf: &[u8], frame: Frame) -> Option<(&[u8], &[u8])> {
+    if frame.inline || frame.argc < 2 {
+        return None;
+    }
+    let data = buf.get(..frame.len)?;
+    let mut pos = find_crlf(data, 1)? + 2;
+    let mut arg = || {
+        let end = find_crlf(data, pos + 1)?;
+        let len = parse_len(&data[pos + 1..end])? as usize;
+        let start = end + 2;
+        pos = start + len + 2;
+        data.get(start..start + len)
+    };
+    let name = arg()?;
+    let key = arg()?;
+    Some((name, key))
+}
+
 fn is_hex(c: u8) -> bool {
     c.is_ascii_hexdigit()
 }
@@ -334,6 +356,22 @@ mod tests {
         assert_eq!(got[0], vec![b"GET".to_vec(), b"k".to_vec()]);
         assert_eq!(got[1], vec![b"PING".to_vec()]);
         assert_eq!(got[2], vec![b"set".to_vec(), b"a".to_vec(), b"b c\n".to_vec()]);
+    }
+
+    #[test]
+    fn peek_name_and_key_sees_the_first_two_arguments() {
+        let buf = b"*3\r\n$3\r\nSET\r\n$2\r\nk1\r\n$3\r\nabc\r\n*1\r\n$4\r\nPING\r\n";
+        let frame = check(buf, &Limits::default()).unwrap();
+        assert_eq!(peek_name_and_key(buf, frame), Some((&b"SET"[..], &b"k1"[..])));
+        let rest = &buf[frame.len..];
+        let ping = check(rest, &Limits::default()).unwrap();
+        assert_eq!(peek_name_and_key(rest, ping), None);
+        let inline = b"get k\r\n";
+        let frame = check(inline, &Limits::default()).unwrap();
+        assert_eq!(peek_name_and_key(inline, frame), None);
+        let empty_key = b"*2\r\n$3\r\nGET\r\n$0\r\n\r\n";
+        let frame = check(empty_key, &Limits::default()).unwrap();
+        assert_eq!(peek_name_and_key(empty_key, frame), Some((&b"GET"[..], &b""[..])));
     }
 
     #[test]

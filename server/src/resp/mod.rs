@@ -3,5 +3,5 @@
 pub mod decode;
 pub mod encode;
 
-pub use decode::{check, parse, DecodeError, Frame, Limits};
+pub use decode::{check, parse, peek_name_and_key, DecodeError, Frame, Limits};
 pub use encode::ReplyBuf;

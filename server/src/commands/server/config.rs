@@ -294,7 +294,10 @@ fn set(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
                         cfg.loglevel = l.clone();
                     }
                     Change::ProtoMaxBulkLen(n) => cfg.proto_max_bulk_len = *n,
-                    Change::ClientQueryBufferLimit(n) => cfg.client_query_buffer_limit = *n,
+                    Change::ClientQueryBufferLimit(n) => {
+                        cfg.client_query_buffer_limit = *n;
+                        server.query_buffer_limit.store(*n, Ordering::Relaxed);
+                    }
                     Change::SlowerThan(n) => server.slowlog.set_slower_than(*n),
                     Change::SlowlogMaxLen(n) => server.slowlog.set_max_len(*n),
                 }
