@@ -120,13 +120,18 @@ pub struct OwnedMutation {
 ///
 /// Implementations MUST NOT block for long: they run on the shard's thread,
 /// inside the operation that caused the mutation. To hand records to another
-/// thread, copy them with [`Mutation::to_owned`] into a bounded queue.
-pub trait MutationSink: Send {
+/// thread, copy them with [`Mutation::to_owned`] into a bounded queue. A
+/// sink lives on its shard's thread, so it may hold that thread's state
+/// (`Rc`, `RefCell`); one handed to [`EngineBuilder::mutation_sinks`]
+/// is created elsewhere and must be `Send`.
+///
+/// [`EngineBuilder::mutation_sinks`]: crate::EngineBuilder::mutation_sinks
+pub trait MutationSink {
     /// Called once per mutation, in sequence order.
     fn record(&mut self, m: &Mutation<'_>);
 }
 
-impl<F: FnMut(&Mutation<'_>) + Send> MutationSink for F {
+impl<F: FnMut(&Mutation<'_>)> MutationSink for F {
     fn record(&mut self, m: &Mutation<'_>) {
         self(m)
     }

@@ -41,16 +41,20 @@ fn string_and_key_operations_inside_one_lock() {
             assert_eq!(txn.shards(), &[0, 1, 2]);
             assert!(txn.holds(0) && txn.holds(2) && !txn.holds(3));
 
-            txn.mset(0, vec![(a0.clone(), b("1")), (a1.clone(), b("2")), (a2.clone(), b("3")), (a0.clone(), b("4"))])
-                .await?;
-            let got = txn.mget(0, &[a0.clone(), a1.clone(), b2.clone(), a0.clone()]).await?;
+            txn.mset(
+                0,
+                None,
+                vec![(a0.clone(), b("1")), (a1.clone(), b("2")), (a2.clone(), b("3")), (a0.clone(), b("4"))],
+            )
+            .await?;
+            let got = txn.mget(0, None, &[a0.clone(), a1.clone(), b2.clone(), a0.clone()]).await?;
             assert_eq!(got, vec![Some(b("4")), Some(b("2")), None, Some(b("4"))], "later pairs win; key order kept");
 
-            assert!(!txn.msetnx(0, vec![(b0.clone(), b("x")), (a1.clone(), b("y"))]).await?);
-            assert_eq!(txn.exists(0, std::slice::from_ref(&b0)).await?, 0, "a refused MSETNX writes nothing");
-            assert!(txn.msetnx(0, vec![(b0.clone(), b("x")), (b1.clone(), b("y"))]).await?);
-            assert_eq!(txn.exists(0, &[a0.clone(), b1.clone(), a0.clone(), b2.clone()]).await?, 3);
-            assert_eq!(txn.touch(0, &[a0.clone(), b1.clone(), b2.clone()]).await?, 2);
+            assert!(!txn.msetnx(0, None, vec![(b0.clone(), b("x")), (a1.clone(), b("y"))]).await?);
+            assert_eq!(txn.exists(0, None, std::slice::from_ref(&b0)).await?, 0, "a refused MSETNX writes nothing");
+            assert!(txn.msetnx(0, None, vec![(b0.clone(), b("x")), (b1.clone(), b("y"))]).await?);
+            assert_eq!(txn.exists(0, None, &[a0.clone(), b1.clone(), a0.clone(), b2.clone()]).await?, 3);
+            assert_eq!(txn.touch(0, None, &[a0.clone(), b1.clone(), b2.clone()]).await?, 2);
 
             // RENAME across shards keeps the TTL.
             txn.run(0, {
@@ -58,31 +62,32 @@ fn string_and_key_operations_inside_one_lock() {
                 move |s| s.expire(0, &k, 100, Default::default())
             })
             .await??;
-            txn.rename(0, a0.clone(), c1.clone()).await?;
-            let got = txn.for_keys(0, &[c1.clone(), a0.clone()], |s, db, k| Ok((s.get(db, k)?, s.ttl(db, k)))).await?;
+            txn.rename(0, None, a0.clone(), c1.clone()).await?;
+            let got =
+                txn.for_keys(0, None, &[c1.clone(), a0.clone()], |s, db, k| Ok((s.get(db, k)?, s.ttl(db, k)))).await?;
             assert_eq!(got, vec![(Some(b("4")), 100), (None, -2)]);
-            assert_eq!(txn.rename(0, a0.clone(), b2.clone()).await, Err(Error::NoSuchKey));
+            assert_eq!(txn.rename(0, None, a0.clone(), b2.clone()).await, Err(Error::NoSuchKey));
 
-            assert!(!txn.renamenx(0, c1.clone(), a2.clone()).await?, "RENAMENX onto an existing key");
-            assert_eq!(txn.renamenx(0, a0.clone(), c0.clone()).await, Err(Error::NoSuchKey), "missing src first");
-            assert!(txn.renamenx(0, c1.clone(), c0.clone()).await?);
+            assert!(!txn.renamenx(0, None, c1.clone(), a2.clone()).await?, "RENAMENX onto an existing key");
+            assert_eq!(txn.renamenx(0, None, a0.clone(), c0.clone()).await, Err(Error::NoSuchKey), "missing src first");
+            assert!(txn.renamenx(0, None, c1.clone(), c0.clone()).await?);
             assert_eq!(
-                txn.mget(0, &[c1.clone(), c0.clone(), a2.clone()]).await?,
+                txn.mget(0, None, &[c1.clone(), c0.clone(), a2.clone()]).await?,
                 vec![None, Some(b("4")), Some(b("3"))]
             );
 
             // COPY across shards and databases.
-            assert!(txn.copy(0, c0.clone(), 3, c2.clone(), false).await?);
-            assert!(!txn.copy(0, c0.clone(), 3, c2.clone(), false).await?, "destination exists");
-            txn.mset(3, vec![(c2.clone(), b("other"))]).await?;
-            assert!(txn.copy(0, c0.clone(), 3, c2.clone(), true).await?);
-            assert_eq!(txn.mget(3, std::slice::from_ref(&c2)).await?, vec![Some(b("4"))]);
-            assert_eq!(txn.mget(0, std::slice::from_ref(&c2)).await?, vec![None], "database 0 untouched");
-            assert!(!txn.copy(0, b2.clone(), 0, c1.clone(), true).await?, "missing source");
-            assert_eq!(txn.copy(0, c0.clone(), 200, c2.clone(), true).await, Err(Error::DbIndexOutOfRange));
+            assert!(txn.copy(None, 0, c0.clone(), 3, c2.clone(), false).await?);
+            assert!(!txn.copy(None, 0, c0.clone(), 3, c2.clone(), false).await?, "destination exists");
+            txn.mset(3, None, vec![(c2.clone(), b("other"))]).await?;
+            assert!(txn.copy(None, 0, c0.clone(), 3, c2.clone(), true).await?);
+            assert_eq!(txn.mget(3, None, std::slice::from_ref(&c2)).await?, vec![Some(b("4"))]);
+            assert_eq!(txn.mget(0, None, std::slice::from_ref(&c2)).await?, vec![None], "database 0 untouched");
+            assert!(!txn.copy(None, 0, b2.clone(), 0, c1.clone(), true).await?, "missing source");
+            assert_eq!(txn.copy(None, 0, c0.clone(), 200, c2.clone(), true).await, Err(Error::DbIndexOutOfRange));
 
-            assert_eq!(txn.del(0, &[a1.clone(), c0.clone(), c0.clone(), b2.clone()]).await?, 2);
-            assert_eq!(txn.unlink(0, &[b0.clone(), b1.clone()]).await?, 2);
+            assert_eq!(txn.del(0, None, &[a1.clone(), c0.clone(), c0.clone(), b2.clone()]).await?, 2);
+            assert_eq!(txn.unlink(0, None, &[b0.clone(), b1.clone()]).await?, 2);
             txn.release().await;
             Ok(())
         })
@@ -112,40 +117,43 @@ fn collection_operations_inside_one_lock() {
             txn.run(0, move |s| s.sadd(0, &k, &[b("m"), b("n"), b("o")])).await??;
             let k = s1.clone();
             txn.run(1, move |s| s.sadd(0, &k, &[b("o"), b("p")])).await??;
-            txn.mset(0, vec![(str0.clone(), b("x")), (str1.clone(), b("y"))]).await?;
+            txn.mset(0, None, vec![(str0.clone(), b("x")), (str1.clone(), b("y"))]).await?;
 
             // SMOVE: type checks on dst even when the member is absent; a
             // missing src wins over a wrong dst.
-            assert_eq!(txn.smove(0, s0.clone(), str1.clone(), b("absent")).await, Err(Error::WrongType));
-            assert!(!txn.smove(0, missing0.clone(), str1.clone(), b("m")).await?);
-            assert_eq!(txn.smove(0, str0.clone(), s1.clone(), b("m")).await, Err(Error::WrongType));
-            assert!(txn.smove(0, s0.clone(), s1.clone(), b("m")).await?);
-            assert!(!txn.smove(0, s0.clone(), s1.clone(), b("m")).await?);
+            assert_eq!(txn.smove(0, None, s0.clone(), str1.clone(), b("absent")).await, Err(Error::WrongType));
+            assert!(!txn.smove(0, None, missing0.clone(), str1.clone(), b("m")).await?);
+            assert_eq!(txn.smove(0, None, str0.clone(), s1.clone(), b("m")).await, Err(Error::WrongType));
+            assert!(txn.smove(0, None, s0.clone(), s1.clone(), b("m")).await?);
+            assert!(!txn.smove(0, None, s0.clone(), s1.clone(), b("m")).await?);
 
             assert_eq!(
-                sorted(txn.set_op(0, SetOp::Union, &[s0.clone(), s1.clone()]).await?),
+                sorted(txn.set_op(0, SetOp::Union, None, &[s0.clone(), s1.clone()]).await?),
                 vec![b("m"), b("n"), b("o"), b("p")]
             );
-            assert_eq!(txn.set_op(0, SetOp::Inter, &[s0.clone(), s1.clone()]).await?, vec![b("o")]);
-            assert_eq!(sorted(txn.set_op(0, SetOp::Diff, &[s1.clone(), s0.clone()]).await?), vec![b("m"), b("p")]);
-            assert!(txn.set_op(0, SetOp::Inter, &[s0.clone(), missing0.clone(), s1.clone()]).await?.is_empty());
-            assert_eq!(txn.set_op(0, SetOp::Union, &[s0.clone(), str1.clone()]).await, Err(Error::WrongType));
-            assert_eq!(txn.sintercard(0, &[s0.clone(), s1.clone()], 0).await?, 1);
+            assert_eq!(txn.set_op(0, SetOp::Inter, None, &[s0.clone(), s1.clone()]).await?, vec![b("o")]);
             assert_eq!(
-                txn.sintercard(0, &[missing0.clone(), str1.clone()], 0).await,
+                sorted(txn.set_op(0, SetOp::Diff, None, &[s1.clone(), s0.clone()]).await?),
+                vec![b("m"), b("p")]
+            );
+            assert!(txn.set_op(0, SetOp::Inter, None, &[s0.clone(), missing0.clone(), s1.clone()]).await?.is_empty());
+            assert_eq!(txn.set_op(0, SetOp::Union, None, &[s0.clone(), str1.clone()]).await, Err(Error::WrongType));
+            assert_eq!(txn.sintercard(0, None, &[s0.clone(), s1.clone()], 0).await?, 1);
+            assert_eq!(
+                txn.sintercard(0, None, &[missing0.clone(), str1.clone()], 0).await,
                 Err(Error::WrongType),
                 "every key is type-checked, even after a missing one"
             );
             assert_eq!(
-                txn.sintercard(0, std::slice::from_ref(&s0), -1).await.map_err(|e| e.to_string()),
+                txn.sintercard(0, None, std::slice::from_ref(&s0), -1).await.map_err(|e| e.to_string()),
                 Err("ERR LIMIT can't be negative".to_string())
             );
             // Sources on shard 0 and 1, destination on 1 (over a string).
-            txn.mset(0, vec![(out1.clone(), b("old"))]).await?;
-            assert_eq!(txn.set_op_store(0, SetOp::Union, out1.clone(), &[s0.clone(), s1.clone()]).await?, 4);
-            assert_eq!(txn.set_op_store(0, SetOp::Diff, out1.clone(), &[s0.clone(), s1.clone()]).await?, 1);
+            txn.mset(0, None, vec![(out1.clone(), b("old"))]).await?;
+            assert_eq!(txn.set_op_store(0, SetOp::Union, None, out1.clone(), &[s0.clone(), s1.clone()]).await?, 4);
+            assert_eq!(txn.set_op_store(0, SetOp::Diff, None, out1.clone(), &[s0.clone(), s1.clone()]).await?, 1);
             assert_eq!(
-                txn.set_op_store(0, SetOp::Inter, out1.clone(), &[s0.clone(), str1.clone()]).await,
+                txn.set_op_store(0, SetOp::Inter, None, out1.clone(), &[s0.clone(), str1.clone()]).await,
                 Err(Error::WrongType)
             );
 
@@ -153,16 +161,25 @@ fn collection_operations_inside_one_lock() {
             let k = l0.clone();
             txn.run(0, move |s| s.rpush(0, &k, &[b("1"), b("2"), b("3")])).await??;
             assert_eq!(
-                txn.lmove(0, l0.clone(), str1.clone(), ListSide::Left, ListSide::Left).await,
+                txn.lmove(0, None, l0.clone(), str1.clone(), ListSide::Left, ListSide::Left).await,
                 Err(Error::WrongType)
             );
-            assert_eq!(txn.lmove(0, missing0.clone(), str1.clone(), ListSide::Left, ListSide::Left).await, Ok(None));
             assert_eq!(
-                txn.lmove(0, str0.clone(), l1.clone(), ListSide::Left, ListSide::Left).await,
+                txn.lmove(0, None, missing0.clone(), str1.clone(), ListSide::Left, ListSide::Left).await,
+                Ok(None)
+            );
+            assert_eq!(
+                txn.lmove(0, None, str0.clone(), l1.clone(), ListSide::Left, ListSide::Left).await,
                 Err(Error::WrongType)
             );
-            assert_eq!(txn.lmove(0, l0.clone(), l1.clone(), ListSide::Right, ListSide::Left).await?, Some(b("3")));
-            assert_eq!(txn.lmove(0, l0.clone(), l1.clone(), ListSide::Left, ListSide::Right).await?, Some(b("1")));
+            assert_eq!(
+                txn.lmove(0, None, l0.clone(), l1.clone(), ListSide::Right, ListSide::Left).await?,
+                Some(b("3"))
+            );
+            assert_eq!(
+                txn.lmove(0, None, l0.clone(), l1.clone(), ListSide::Left, ListSide::Right).await?,
+                Some(b("1"))
+            );
             let k = l0.clone();
             assert_eq!(txn.run(0, move |s| s.lrange(0, &k, 0, -1)).await??, vec![b("2")]);
 
@@ -171,29 +188,38 @@ fn collection_operations_inside_one_lock() {
             txn.run(0, move |s| s.zadd(0, &k, ZAddOptions::default(), &[(1.0, b("o")), (2.0, b("q"))])).await??;
             let k = z1.clone();
             txn.run(1, move |s| s.zadd(0, &k, ZAddOptions::default(), &[(10.0, b("q"))])).await??;
-            let u =
-                txn.zset_op(0, SetOp::Union, &[z0.clone(), z1.clone()], Some(vec![2.0, 1.0]), Aggregate::Sum).await?;
+            let u = txn
+                .zset_op(0, SetOp::Union, None, &[z0.clone(), z1.clone()], Some(vec![2.0, 1.0]), Aggregate::Sum)
+                .await?;
             assert_eq!(u.iter().map(|(m, s)| (m.clone(), s)).collect::<Vec<_>>(), vec![(b("o"), 2.0), (b("q"), 14.0)]);
-            let i = txn.zset_op(0, SetOp::Inter, &[z0.clone(), s1.clone()], None, Aggregate::Max).await?;
+            let i = txn.zset_op(0, SetOp::Inter, None, &[z0.clone(), s1.clone()], None, Aggregate::Max).await?;
             assert_eq!(i.iter().map(|(m, s)| (m.clone(), s)).collect::<Vec<_>>(), vec![(b("o"), 1.0)]);
             assert_eq!(
-                txn.zset_op(0, SetOp::Union, &[z0.clone(), z1.clone()], Some(vec![1.0]), Aggregate::Sum).await,
+                txn.zset_op(0, SetOp::Union, None, &[z0.clone(), z1.clone()], Some(vec![1.0]), Aggregate::Sum).await,
                 Err(Error::Syntax)
             );
             assert_eq!(
-                txn.zset_op(0, SetOp::Union, &[], None, Aggregate::Sum).await.map_err(|e| e.to_string()),
+                txn.zset_op(0, SetOp::Union, None, &[], None, Aggregate::Sum).await.map_err(|e| e.to_string()),
                 Err("ERR at least 1 input key is needed for 'zunion' command".to_string())
             );
             assert_eq!(
-                txn.zset_op_store(0, SetOp::Diff, out1.clone(), &[z0.clone(), z1.clone()], None, Aggregate::Sum)
+                txn.zset_op_store(0, SetOp::Diff, None, out1.clone(), &[z0.clone(), z1.clone()], None, Aggregate::Sum)
                     .await?,
                 1
             );
             let k = out1.clone();
             assert_eq!(txn.run(1, move |s| s.zscore(0, &k, b"o")).await??, Some(1.0));
             assert_eq!(
-                txn.zset_op_store(0, SetOp::Inter, out1.clone(), &[z0.clone(), str1.clone()], None, Aggregate::Sum)
-                    .await,
+                txn.zset_op_store(
+                    0,
+                    SetOp::Inter,
+                    None,
+                    out1.clone(),
+                    &[z0.clone(), str1.clone()],
+                    None,
+                    Aggregate::Sum
+                )
+                .await,
                 Err(Error::WrongType)
             );
             txn.release().await;
@@ -222,38 +248,39 @@ fn same_shard_keys_keep_redis_edge_cases() {
     engine
         .spawn_on(1 - shard, move |ctx| async move {
             let txn = ctx.lock([shard, 1 - shard]).await?;
-            txn.mset(0, vec![(k.clone(), b("v"))]).await?;
-            txn.rename(0, k.clone(), k.clone()).await?;
-            assert_eq!(txn.rename(0, b("{t}nokey"), b("{t}nokey")).await, Err(Error::NoSuchKey));
-            assert!(!txn.renamenx(0, k.clone(), k.clone()).await?);
+            txn.mset(0, None, vec![(k.clone(), b("v"))]).await?;
+            txn.rename(0, None, k.clone(), k.clone()).await?;
+            assert_eq!(txn.rename(0, None, b("{t}nokey"), b("{t}nokey")).await, Err(Error::NoSuchKey));
+            assert!(!txn.renamenx(0, None, k.clone(), k.clone()).await?);
             assert_eq!(
-                txn.copy(0, k.clone(), 0, k.clone(), true).await.map_err(|e| e.to_string()),
+                txn.copy(None, 0, k.clone(), 0, k.clone(), true).await.map_err(|e| e.to_string()),
                 Err("ERR source and destination objects are the same".to_string())
             );
-            assert!(txn.copy(0, k.clone(), 1, k.clone(), false).await?, "the same name in another database");
+            assert!(txn.copy(None, 0, k.clone(), 1, k.clone(), false).await?, "the same name in another database");
 
             let key = l.clone();
             txn.run(shard, move |sh| sh.rpush(0, &key, &[b("1"), b("2"), b("3")])).await??;
-            assert_eq!(txn.lmove(0, l.clone(), l.clone(), ListSide::Left, ListSide::Right).await?, Some(b("1")));
+            assert_eq!(txn.lmove(0, None, l.clone(), l.clone(), ListSide::Left, ListSide::Right).await?, Some(b("1")));
 
             let key = s.clone();
             txn.run(shard, move |sh| sh.sadd(0, &key, &[b("m")])).await??;
-            assert!(txn.smove(0, s.clone(), s.clone(), b("m")).await?);
-            assert!(!txn.smove(0, s.clone(), s.clone(), b("x")).await?);
-            assert_eq!(txn.smove(0, s.clone(), k.clone(), b("x")).await, Err(Error::WrongType));
+            assert!(txn.smove(0, None, s.clone(), s.clone(), b("m")).await?);
+            assert!(!txn.smove(0, None, s.clone(), s.clone(), b("x")).await?);
+            assert_eq!(txn.smove(0, None, s.clone(), k.clone(), b("x")).await, Err(Error::WrongType));
 
             let key = z.clone();
             txn.run(shard, move |sh| sh.zadd(0, &key, ZAddOptions::default(), &[(1.0, b("m"))])).await??;
             assert_eq!(
-                txn.zset_op_store(0, SetOp::Union, z.clone(), &[], None, Aggregate::Sum)
+                txn.zset_op_store(0, SetOp::Union, None, z.clone(), &[], None, Aggregate::Sum)
                     .await
                     .map_err(|e| e.to_string()),
                 Err("ERR at least 1 input key is needed for 'zunionstore' command".to_string())
             );
             // ZDIFF ignores weights (even a wrong number of them) on every path.
-            let d = txn.zset_op(0, SetOp::Diff, &[z.clone(), s.clone()], Some(vec![5.0]), Aggregate::Max).await?;
+            let d = txn.zset_op(0, SetOp::Diff, None, &[z.clone(), s.clone()], Some(vec![5.0]), Aggregate::Max).await?;
             assert!(d.is_empty());
-            let d = txn.zset_op(0, SetOp::Diff, &[z.clone(), other.clone()], Some(vec![5.0]), Aggregate::Max).await?;
+            let d =
+                txn.zset_op(0, SetOp::Diff, None, &[z.clone(), other.clone()], Some(vec![5.0]), Aggregate::Max).await?;
             assert_eq!(d.iter().map(|(m, s)| (m.clone(), s)).collect::<Vec<_>>(), vec![(b("m"), 1.0)]);
             txn.release().await;
             Ok(())
@@ -277,35 +304,39 @@ fn a_txn_refuses_keys_on_shards_it_does_not_hold() {
         .spawn_on(0, move |ctx| async move {
             let txn = ctx.lock([0]).await?;
             assert!(txn.holds(0) && !txn.holds(1));
-            assert_eq!(txn.mset(0, vec![(k0.clone(), b("new")), (k1.clone(), b("new"))]).await, Err(Error::NotLocked));
             assert_eq!(
-                txn.msetnx(0, vec![(j0.clone(), b("new")), (k1.clone(), b("new"))]).await,
-                Err(Error::NotLocked)
-            );
-            assert_eq!(txn.del(0, &[k0.clone(), k1.clone()]).await, Err(Error::NotLocked));
-            assert_eq!(txn.rename(0, k0.clone(), k1.clone()).await, Err(Error::NotLocked));
-            assert_eq!(txn.rename(0, k1.clone(), j0.clone()).await, Err(Error::NotLocked));
-            assert_eq!(txn.copy(0, k0.clone(), 0, k1.clone(), true).await, Err(Error::NotLocked));
-            assert_eq!(txn.smove(0, k0.clone(), k1.clone(), b("m")).await, Err(Error::NotLocked));
-            assert_eq!(
-                txn.lmove(0, k0.clone(), k1.clone(), ListSide::Left, ListSide::Left).await,
+                txn.mset(0, None, vec![(k0.clone(), b("new")), (k1.clone(), b("new"))]).await,
                 Err(Error::NotLocked)
             );
             assert_eq!(
-                txn.set_op_store(0, SetOp::Union, j0.clone(), &[k0.clone(), k1.clone()]).await,
+                txn.msetnx(0, None, vec![(j0.clone(), b("new")), (k1.clone(), b("new"))]).await,
+                Err(Error::NotLocked)
+            );
+            assert_eq!(txn.del(0, None, &[k0.clone(), k1.clone()]).await, Err(Error::NotLocked));
+            assert_eq!(txn.rename(0, None, k0.clone(), k1.clone()).await, Err(Error::NotLocked));
+            assert_eq!(txn.rename(0, None, k1.clone(), j0.clone()).await, Err(Error::NotLocked));
+            assert_eq!(txn.copy(None, 0, k0.clone(), 0, k1.clone(), true).await, Err(Error::NotLocked));
+            assert_eq!(txn.smove(0, None, k0.clone(), k1.clone(), b("m")).await, Err(Error::NotLocked));
+            assert_eq!(
+                txn.lmove(0, None, k0.clone(), k1.clone(), ListSide::Left, ListSide::Left).await,
                 Err(Error::NotLocked)
             );
             assert_eq!(
-                txn.zset_op_store(0, SetOp::Union, k1.clone(), std::slice::from_ref(&k0), None, Aggregate::Sum).await,
+                txn.set_op_store(0, SetOp::Union, None, j0.clone(), &[k0.clone(), k1.clone()]).await,
                 Err(Error::NotLocked)
             );
             assert_eq!(
-                txn.for_keys(0, &[k0.clone(), k1.clone()], |s, db, k| Ok(s.del(db, &[k]))).await,
+                txn.zset_op_store(0, SetOp::Union, None, k1.clone(), std::slice::from_ref(&k0), None, Aggregate::Sum)
+                    .await,
+                Err(Error::NotLocked)
+            );
+            assert_eq!(
+                txn.for_keys(0, None, &[k0.clone(), k1.clone()], |s, db, k| Ok(s.del(db, &[k]))).await,
                 Err(Error::NotLocked)
             );
             assert_eq!(txn.run(1, |s| s.id()).await, Err(Error::NotLocked));
             // Keys of held shards still work.
-            assert_eq!(txn.mget(0, &[k0.clone(), j0.clone()]).await?, vec![Some(b("zero")), None]);
+            assert_eq!(txn.mget(0, None, &[k0.clone(), j0.clone()]).await?, vec![Some(b("zero")), None]);
             txn.release().await;
             Ok(())
         })
@@ -346,9 +377,9 @@ fn several_operations_in_one_txn_are_atomic_together() {
             .spawn_on(i % 2, move |ctx| async move {
                 let txn = ctx.lock([0, 1]).await?;
                 let v = Bytes::from(i.to_string());
-                txn.mset(0, vec![(a0, v.clone()), (a1, v.clone())]).await?;
+                txn.mset(0, None, vec![(a0, v.clone()), (a1, v.clone())]).await?;
                 // The second write lands on each shard separately.
-                txn.for_keys(0, &[b0, b1], move |s, db, k| s.mset(db, &[(Bytes::copy_from_slice(k), v.clone())]))
+                txn.for_keys(0, None, &[b0, b1], move |s, db, k| s.mset(db, &[(Bytes::copy_from_slice(k), v.clone())]))
                     .await?;
                 txn.release().await;
                 Ok(())

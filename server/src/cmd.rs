@@ -12,7 +12,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use bytes::Bytes;
-use coreshard_engine::{Shard, Txn};
+use coreshard_engine::{Route, RouteBuilder, Router, Shard, Txn};
 
 use crate::conn::Conn;
 use crate::resp::ReplyBuf;
@@ -54,6 +54,9 @@ impl ReplyError {
     }
 }
 
+/// The refusal of a single-shard command whose keys live on several shards.
+pub const CROSSSLOT: ReplyError = ReplyError::text("CROSSSLOT Keys in request don't hash to the same slot");
+
 impl From<coreshard_engine::Error> for ReplyError {
     fn from(e: coreshard_engine::Error) -> ReplyError {
         use coreshard_engine::Error as E;
@@ -83,13 +86,28 @@ pub struct ShardCall<'a> {
     pub out: &'a mut ReplyBuf,
 }
 
+/// A multi-key command whose keys span shards, running inside a transaction
+/// that holds every shard involved (its own, or an EXEC's).
+pub struct TxnCall<'a> {
+    /// The transaction.
+    pub txn: &'a Txn,
+    /// The route of the command's keys, in the order its [`KeySpec`] lists
+    /// them: what the `Txn` methods take so as not to hash them again.
+    pub route: &'a Route,
+    /// The client's selected database.
+    pub db: u8,
+    /// Where the reply goes.
+    pub out: &'a mut ReplyBuf,
+}
+
 /// Runs a command on the shard owning all its keys.
 pub type ShardFn = fn(&mut ShardCall<'_>, &[Bytes]) -> CmdResult;
 /// A boxed future borrowed from the connection.
 pub type LocalFuture<'a> = Pin<Box<dyn Future<Output = CmdResult> + 'a>>;
-/// Runs a multi-key command whose keys span shards, inside a transaction
-/// that holds every shard involved (its own, or an EXEC's).
-pub type TxnFn = for<'a> fn(&'a Txn, u8, &'a [Bytes], &'a mut ReplyBuf) -> LocalFuture<'a>;
+/// Runs a multi-key command whose keys span shards.
+pub type TxnFn = for<'a> fn(TxnCall<'a>, &'a [Bytes]) -> LocalFuture<'a>;
+/// Runs a blocking command on the connection, given the route of its keys.
+pub type BlockFn = for<'a> fn(&'a mut Conn, Route, Vec<Bytes>) -> LocalFuture<'a>;
 /// Runs on the connection without touching keys, synchronously.
 pub type ConnFn = fn(&mut Conn, &[Bytes]) -> CmdResult;
 /// Runs on the connection and may wait (blocking pops, pub/sub, commands
@@ -110,6 +128,17 @@ pub enum Run {
         shard: ShardFn,
         /// Cross-shard form.
         spanning: TxnFn,
+    },
+    /// A blocking command (BLPOP, BZMPOP, ...): `block` waits for its keys
+    /// to get elements; inside MULTI it acts at once, as the `Keyed` pair
+    /// `shard`/`spanning` (its non-blocking form), as Redis does.
+    Blocking {
+        /// Single-shard non-blocking form.
+        shard: ShardFn,
+        /// Cross-shard non-blocking form.
+        spanning: TxnFn,
+        /// The blocking form.
+        block: BlockFn,
     },
     /// On the connection, synchronously, touching no keys.
     Conn(ConnFn),
@@ -292,29 +321,49 @@ impl Command {
     pub fn has(&self, f: u32) -> bool {
         self.flags & f != 0
     }
+
+    /// The route of this command's keys among `args`, each hashed once.
+    #[inline]
+    pub fn route(&self, args: &[Bytes], router: &Router) -> Route {
+        let mut b = RouteBuilder::new(router);
+        self.keys.for_each(args, |i| b.key(&args[i]));
+        b.finish()
+    }
+
+    /// How the command runs when its keys have `route`, with the error for
+    /// one that cannot run there.
+    pub fn plan(&self, route: &Route) -> Result<Plan, ReplyError> {
+        Ok(match (self.run, route) {
+            (Run::Shard(_), Route::Spanning(_)) => return Err(CROSSSLOT),
+            (Run::Keyed { spanning, .. } | Run::Blocking { spanning, .. }, Route::Spanning(_)) => {
+                Plan::Spanning(spanning)
+            }
+            (Run::Shard(f) | Run::Keyed { shard: f, .. } | Run::Blocking { shard: f, .. }, _) => {
+                Plan::Shard(f, route.single())
+            }
+            (Run::Conn(f), _) => Plan::Conn(f),
+            (Run::Async(f), _) => Plan::Async(f),
+        })
+    }
+}
+
+/// How one request runs, once its route is known (blocking commands by
+/// their non-blocking form).
+#[derive(Clone, Copy)]
+pub enum Plan {
+    /// On the shard owning every key (`None`: no key, the connection's own).
+    Shard(ShardFn, Option<usize>),
+    /// Keys on several shards: the cross-shard form, under a transaction.
+    Spanning(TxnFn),
+    /// On the connection, synchronously.
+    Conn(ConnFn),
+    /// On the connection, may wait.
+    Async(AsyncFn),
 }
 
 /// Parses an argument as a 64-bit integer exactly as Redis does.
 pub fn parse_int(arg: &[u8]) -> Result<i64, ReplyError> {
     coreshard_engine::types::parse_i64(arg).ok_or_else(ReplyError::not_integer)
-}
-
-/// Parses an argument as a float exactly as Redis does (`inf`, `-inf`
-/// accepted, NaN refused).
-pub fn parse_float(arg: &[u8]) -> Result<f64, ReplyError> {
-    let s = std::str::from_utf8(arg).map_err(|_| ReplyError::not_float())?;
-    if s.is_empty() || s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace) {
-        return Err(ReplyError::not_float());
-    }
-    let v: f64 = match s.to_ascii_lowercase().as_str() {
-        "inf" | "+inf" | "infinity" | "+infinity" => f64::INFINITY,
-        "-inf" | "-infinity" => f64::NEG_INFINITY,
-        _ => s.parse().map_err(|_| ReplyError::not_float())?,
-    };
-    if v.is_nan() {
-        return Err(ReplyError::not_float());
-    }
-    Ok(v)
 }
 
 /// Whether `arg` equals `word` ignoring ASCII case (option names).

@@ -2,9 +2,10 @@
 //!
 //! The engine reports every applied write, deletion, expiry, eviction and
 //! flush on the shard's mutation stream, synchronously on the shard's
-//! thread. This module keeps two small registries per shard and consults
-//! them only when they are non-empty, so a server nobody WATCHes or blocks
-//! on pays one branch per write.
+//! thread. [`KeyEvents`] (part of the core's
+//! [`CoreState`](crate::core_state::CoreState)) keeps two small registries
+//! and consults them only when they are non-empty, so a server nobody
+//! WATCHes or blocks on pays one branch per write.
 //!
 //! - **Watches**: `(db, key) -> flags` of the connections watching the key.
 //!   Any mutation of the key (or a flush of its database) sets the flags, and
@@ -21,6 +22,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use coreshard_engine::{Event, Mutation};
+
+use crate::blocking::Waiters;
 
 /// Set when any watched key of a connection changes.
 #[derive(Debug, Default)]
@@ -47,14 +50,18 @@ struct Registries {
     ready: Vec<(u8, Bytes)>,
 }
 
-thread_local! {
-    static REG: RefCell<Registries> = RefCell::new(Registries::default());
+/// The watched and blocked-on keys of one shard.
+#[derive(Default)]
+pub struct KeyEvents {
+    reg: RefCell<Registries>,
 }
 
-/// Called by the mutation sink for every change on this shard.
-pub fn on_mutation(m: &Mutation<'_>) {
-    REG.with(|r| {
-        let Ok(mut r) = r.try_borrow_mut() else { return };
+impl KeyEvents {
+    /// Called by the mutation sink for every change on this shard; asks
+    /// `waiters` to serve blocked clients when a blocked-on key gets a value
+    /// outside a command of this shard.
+    pub fn on_mutation(&self, m: &Mutation<'_>, waiters: &Waiters) {
+        let Ok(mut r) = self.reg.try_borrow_mut() else { return };
         if r.watches.is_empty() && r.blocked.is_empty() {
             return;
         }
@@ -99,29 +106,25 @@ pub fn on_mutation(m: &Mutation<'_>) {
                         r.ready.push(k);
                         // Writes made outside a command of this shard (a
                         // cross-shard transaction) are served by a task.
-                        crate::blocking::schedule_serve();
+                        waiters.schedule_serve();
                     }
                 }
             }
         }
-    });
-}
+    }
 
-/// Registers `flag` as watching `key` of `db` on this shard.
-pub fn watch(db: u8, key: Bytes, flag: Arc<WatchFlag>) {
-    REG.with(|r| {
-        let mut r = r.borrow_mut();
+    /// Registers `flag` as watching `key` of `db` on this shard.
+    pub fn watch(&self, db: u8, key: Bytes, flag: Arc<WatchFlag>) {
+        let mut r = self.reg.borrow_mut();
         let v = r.watches.entry((db, key)).or_default();
         if !v.iter().any(|f| Arc::ptr_eq(f, &flag)) {
             v.push(flag);
         }
-    });
-}
+    }
 
-/// Removes `flag` from `key` of `db` on this shard.
-pub fn unwatch(db: u8, key: &Bytes, flag: &Arc<WatchFlag>) {
-    REG.with(|r| {
-        let mut r = r.borrow_mut();
+    /// Removes `flag` from `key` of `db` on this shard.
+    pub fn unwatch(&self, db: u8, key: &Bytes, flag: &Arc<WatchFlag>) {
+        let mut r = self.reg.borrow_mut();
         let k = (db, key.clone());
         if let Some(v) = r.watches.get_mut(&k) {
             v.retain(|f| !Arc::ptr_eq(f, flag));
@@ -129,18 +132,16 @@ pub fn unwatch(db: u8, key: &Bytes, flag: &Arc<WatchFlag>) {
                 r.watches.remove(&k);
             }
         }
-    });
-}
+    }
 
-/// Notes one more client blocked on `key` of `db` on this shard.
-pub fn block_on(db: u8, key: Bytes) {
-    REG.with(|r| *r.borrow_mut().blocked.entry((db, key)).or_default() += 1);
-}
+    /// Notes one more client blocked on `key` of `db` on this shard.
+    pub fn block_on(&self, db: u8, key: Bytes) {
+        *self.reg.borrow_mut().blocked.entry((db, key)).or_default() += 1;
+    }
 
-/// Notes one client fewer blocked on `key` of `db`.
-pub fn unblock(db: u8, key: &Bytes) {
-    REG.with(|r| {
-        let mut r = r.borrow_mut();
+    /// Notes one client fewer blocked on `key` of `db`.
+    pub fn unblock(&self, db: u8, key: &Bytes) {
+        let mut r = self.reg.borrow_mut();
         let k = (db, key.clone());
         if let Some(n) = r.blocked.get_mut(&k) {
             *n -= 1;
@@ -148,70 +149,69 @@ pub fn unblock(db: u8, key: &Bytes) {
                 r.blocked.remove(&k);
             }
         }
-    });
-}
+    }
 
-/// Whether any blocked-on key was written since the last [`take_ready`].
-#[inline]
-pub fn has_ready() -> bool {
-    REG.with(|r| r.try_borrow().is_ok_and(|r| !r.ready.is_empty()))
-}
+    /// Whether any blocked-on key was written since the last
+    /// [`take_ready`](Self::take_ready).
+    #[inline]
+    pub fn has_ready(&self) -> bool {
+        self.reg.try_borrow().is_ok_and(|r| !r.ready.is_empty())
+    }
 
-/// The blocked-on keys written since the last call, in write order.
-pub fn take_ready() -> Vec<(u8, Bytes)> {
-    REG.with(|r| std::mem::take(&mut r.borrow_mut().ready))
+    /// The blocked-on keys written since the last call, in write order.
+    pub fn take_ready(&self) -> Vec<(u8, Bytes)> {
+        std::mem::take(&mut self.reg.borrow_mut().ready)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn write(db: u8, key: &[u8]) {
+    fn write(k: &KeyEvents, db: u8, key: &[u8]) {
         let value = coreshard_engine::Value::Str(Bytes::from_static(b"v"));
-        on_mutation(&Mutation {
-            shard: 0,
-            seq: 1,
-            db,
-            key,
-            event: Event::Write { value: value.as_ref(), expire_at: None },
-        });
+        let event = Event::Write { value: value.as_ref(), expire_at: None };
+        k.on_mutation(&Mutation { shard: 0, seq: 1, db, key, event }, &Waiters::default());
     }
 
     #[test]
     fn watch_flags_and_ready_keys() {
+        let k = KeyEvents::default();
         let flag = Arc::new(WatchFlag::default());
-        watch(0, Bytes::from_static(b"k"), flag.clone());
-        write(1, b"k");
+        k.watch(0, Bytes::from_static(b"k"), flag.clone());
+        write(&k, 1, b"k");
         assert!(!flag.is_set(), "another database's key");
-        write(0, b"k");
+        write(&k, 0, b"k");
         assert!(flag.is_set());
-        unwatch(0, &Bytes::from_static(b"k"), &flag);
+        k.unwatch(0, &Bytes::from_static(b"k"), &flag);
 
-        block_on(0, Bytes::from_static(b"list"));
-        write(0, b"other");
-        assert!(!has_ready());
-        write(0, b"list");
-        write(0, b"list");
-        assert_eq!(take_ready(), vec![(0, Bytes::from_static(b"list"))]);
-        unblock(0, &Bytes::from_static(b"list"));
-        write(0, b"list");
-        assert!(!has_ready());
+        k.block_on(0, Bytes::from_static(b"list"));
+        write(&k, 0, b"other");
+        assert!(!k.has_ready());
+        write(&k, 0, b"list");
+        write(&k, 0, b"list");
+        assert_eq!(k.take_ready(), vec![(0, Bytes::from_static(b"list"))]);
+        k.unblock(0, &Bytes::from_static(b"list"));
+        write(&k, 0, b"list");
+        assert!(!k.has_ready());
     }
 
     #[test]
     fn swapdb_touches_both_databases() {
+        let k = KeyEvents::default();
         let (in1, in3, in2) =
             (Arc::new(WatchFlag::default()), Arc::new(WatchFlag::default()), Arc::new(WatchFlag::default()));
-        watch(1, Bytes::from_static(b"a"), in1.clone());
-        watch(3, Bytes::from_static(b"b"), in3.clone());
-        watch(2, Bytes::from_static(b"c"), in2.clone());
-        block_on(3, Bytes::from_static(b"q"));
-        block_on(2, Bytes::from_static(b"r"));
-        on_mutation(&Mutation { shard: 0, seq: 1, db: 1, key: b"", event: Event::SwapDb { with: 3 } });
+        k.watch(1, Bytes::from_static(b"a"), in1.clone());
+        k.watch(3, Bytes::from_static(b"b"), in3.clone());
+        k.watch(2, Bytes::from_static(b"c"), in2.clone());
+        k.block_on(3, Bytes::from_static(b"q"));
+        k.block_on(2, Bytes::from_static(b"r"));
+        let swap = Mutation { shard: 0, seq: 1, db: 1, key: b"", event: Event::SwapDb { with: 3 } };
+        k.on_mutation(&swap, &Waiters::default());
         assert!(in1.is_set() && in3.is_set());
         assert!(!in2.is_set());
-        assert_eq!(take_ready(), vec![(3, Bytes::from_static(b"q"))]);
-        unblock(3, &Bytes::from_static(b"q"));
-        unblock(2, &Bytes::from_static(b"r"));
+        assert_eq!(k.take_ready(), vec![(3, Bytes::from_static(b"q"))]);
+        k.unblock(3, &Bytes::from_static(b"q"));
+        k.unblock(2, &Bytes::from_static(b"r"));
     }
 }

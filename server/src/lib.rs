@@ -16,13 +16,14 @@
 //! ```
 
 pub mod blocking;
+pub mod client;
 pub mod cmd;
 pub mod commands;
 pub mod config;
 pub mod conn;
+pub mod core_state;
 pub mod keyevents;
 pub mod listener;
-pub mod local;
 pub mod pubsub;
 pub mod rdb;
 pub mod resp;

@@ -1,44 +1,43 @@
 //! Listeners: every core accepts on the main port (SO_REUSEPORT spreads
 //! connections across cores) and on its own shard port.
 
-use std::cell::{Cell, RefCell};
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use coreshard_engine::ShardCtx;
 use monoio::io::AsyncWriteRentExt;
 use monoio::net::{ListenerOpts, TcpListener, TcpStream};
 
-use crate::config::Config;
+use crate::client::ClientEntry;
 use crate::conn::Conn;
-use crate::local::{self, ClientEntry};
+use crate::core_state::CoreState;
 use crate::server::{PortKind, ServerState};
 
 /// Binds this core's listeners and starts accepting. Runs on the shard's
-/// own thread.
+/// own thread, whose state `core` is.
 pub fn bind_and_serve(
     ctx: ShardCtx,
+    core: Rc<CoreState>,
     state: Arc<ServerState>,
-    cfg: Config,
 ) -> Result<Vec<SocketAddr>, (SocketAddr, io::Error)> {
-    crate::blocking::init(&ctx);
+    let cfg = state.settings();
     let mut addrs = Vec::new();
     let main = SocketAddr::new(cfg.bind, cfg.port);
     let listener = TcpListener::bind_with_config(main, &ListenerOpts::new().reuse_port(true).backlog(1024))
         .map_err(|e| (main, e))?;
     addrs.push(listener.local_addr().unwrap_or(main));
-    monoio::spawn(accept_loop(ctx.clone(), state.clone(), listener, PortKind::Main));
+    monoio::spawn(accept_loop(ctx.clone(), core.clone(), state.clone(), listener, PortKind::Main));
     if let Some(port) = cfg.shard_port(ctx.id()) {
         let addr = SocketAddr::new(cfg.bind, port);
         let listener = TcpListener::bind_with_config(addr, &ListenerOpts::new().reuse_port(false).backlog(1024))
             .map_err(|e| (addr, e))?;
         addrs.push(listener.local_addr().unwrap_or(addr));
-        monoio::spawn(accept_loop(ctx.clone(), state, listener, PortKind::Shard(ctx.id())));
+        monoio::spawn(accept_loop(ctx.clone(), core, state.clone(), listener, PortKind::Shard(ctx.id())));
     }
     Ok(addrs)
 }
@@ -50,11 +49,17 @@ pub fn probe_port(addr: SocketAddr) -> io::Result<()> {
     std::net::TcpListener::bind(addr).map(drop)
 }
 
-async fn accept_loop(ctx: ShardCtx, state: Arc<ServerState>, listener: TcpListener, kind: PortKind) {
+async fn accept_loop(
+    ctx: ShardCtx,
+    core: Rc<CoreState>,
+    state: Arc<ServerState>,
+    listener: TcpListener,
+    kind: PortKind,
+) {
     loop {
         let accepted = monoio::select! {
             r = listener.accept() => Some(r),
-            _ = local::shutdown_signal() => None,
+            _ = core.shutdown_signal(&state) => None,
         };
         let (stream, addr) = match accepted {
             None => break,
@@ -66,11 +71,11 @@ async fn accept_loop(ctx: ShardCtx, state: Arc<ServerState>, listener: TcpListen
                 continue;
             }
         };
-        if local::is_shutting_down() {
+        if state.is_shutting_down() {
             break;
         }
         state.total_connections.fetch_add(1, Ordering::Relaxed);
-        let max = state.config().maxclients;
+        let max = state.settings().maxclients;
         if state.clients.fetch_add(1, Ordering::AcqRel) >= max {
             state.clients.fetch_sub(1, Ordering::AcqRel);
             state.rejected_connections.fetch_add(1, Ordering::Relaxed);
@@ -79,31 +84,9 @@ async fn accept_loop(ctx: ShardCtx, state: Arc<ServerState>, listener: TcpListen
         }
         let _ = stream.set_nodelay(true);
         let laddr = stream.local_addr().unwrap_or(addr);
-        let now = Instant::now();
-        let entry = Rc::new(ClientEntry {
-            id: state.next_client_id(),
-            addr,
-            laddr,
-            fd: stream.as_raw_fd(),
-            port: kind,
-            created: now,
-            last_active: Cell::new(now),
-            name: RefCell::new(None),
-            lib_name: RefCell::new(None),
-            lib_ver: RefCell::new(None),
-            db: Cell::new(0),
-            last_cmd: Cell::new("NULL"),
-            resp: Cell::new(2),
-            sub: Cell::new(0),
-            psub: Cell::new(0),
-            multi: Cell::new(-1),
-            qbuf: Cell::new(0),
-            obuf: Cell::new(0),
-            blocked: Cell::new(false),
-            killed: Cell::new(false),
-        });
-        local::register(entry.clone());
-        let conn = Conn::new(ctx.clone(), state.clone(), stream, entry);
+        let entry = Rc::new(ClientEntry::new(state.next_client_id(), addr, laddr, stream.as_raw_fd(), kind));
+        core.register(entry.clone());
+        let conn = Conn::new(ctx.clone(), core.clone(), state.clone(), stream, entry);
         monoio::spawn(conn.run());
     }
 }

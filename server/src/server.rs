@@ -2,14 +2,17 @@
 //! every shard's core, and shutdown.
 
 use std::net::SocketAddr;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use arc_swap::ArcSwap;
 use coreshard_engine::runtime::{IoPreference, Pinning};
 use coreshard_engine::{Engine, Handle, IoBackend, ShardCtx};
 
 use crate::config::Config;
+use crate::core_state::CoreState;
 use crate::listener;
 use crate::slowlog::SlowLog;
 
@@ -22,10 +25,21 @@ pub enum PortKind {
     Shard(usize),
 }
 
+/// The process's one shutdown signal: set once, by a signal, SHUTDOWN or
+/// [`Server::shutdown`]; every core's listeners and connections check it,
+/// and [`Server::wait`] blocks on it.
+#[derive(Default)]
+struct Shutdown {
+    requested: AtomicBool,
+    wait: (Mutex<bool>, Condvar),
+}
+
 /// State shared by every core and connection.
 pub struct ServerState {
-    /// Settings; `CONFIG SET` changes the mutable ones.
-    pub config: RwLock<Config>,
+    /// The settings: one immutable snapshot, replaced as a whole by
+    /// `CONFIG SET` ([`update_settings`](Self::update_settings)). Reading it
+    /// is a few atomic operations, cheap enough for every request.
+    settings: ArcSwap<Config>,
     /// The engine.
     pub handle: Handle,
     /// I/O driver of each shard's loop.
@@ -46,18 +60,7 @@ pub struct ServerState {
     pub total_connections: AtomicU64,
     /// Connections refused by `maxclients`.
     pub rejected_connections: AtomicU64,
-    /// Set once shutdown begins.
-    shutting_down: AtomicBool,
-    shutdown_wait: (Mutex<bool>, Condvar),
-    /// Copy of `requirepass` readable without the lock.
-    pub auth_required: AtomicBool,
-    /// Copy of `timeout` (seconds) readable without the lock.
-    pub timeout_secs: AtomicU64,
-    /// Copy of `client-query-buffer-limit` readable without the lock:
-    /// connections check it after every read, and a [`config`](Self::config)
-    /// snapshot there (a clone of every setting) cost about 0.1 µs per
-    /// request at pipeline 1.
-    pub query_buffer_limit: AtomicU64,
+    shutdown: Shutdown,
     /// Commands slower than `slowlog-log-slower-than`.
     pub slowlog: SlowLog,
     /// Applies a new `loglevel` to the process's logger (installed by the
@@ -76,29 +79,37 @@ impl ServerState {
     }
 
     /// Whether shutdown has begun.
+    #[inline]
     pub fn is_shutting_down(&self) -> bool {
-        self.shutting_down.load(Ordering::Acquire)
+        self.shutdown.requested.load(Ordering::Acquire)
     }
 
     /// Starts shutdown: listeners stop accepting, idle connections close,
     /// and [`Server::wait`] returns.
     pub fn request_shutdown(&self) {
-        if self.shutting_down.swap(true, Ordering::AcqRel) {
+        if self.shutdown.requested.swap(true, Ordering::AcqRel) {
             return;
         }
-        let (lock, cv) = &self.shutdown_wait;
+        let (lock, cv) = &self.shutdown.wait;
         if let Ok(mut done) = lock.lock() {
             *done = true;
             cv.notify_all();
         }
     }
 
-    /// A snapshot of the settings.
-    pub fn config(&self) -> Config {
-        match self.config.read() {
-            Ok(c) => c.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+    /// The current settings (a snapshot: later changes do not show in it).
+    #[inline]
+    pub fn settings(&self) -> arc_swap::Guard<Arc<Config>> {
+        self.settings.load()
+    }
+
+    /// Replaces the settings with `change` applied to a copy of them.
+    pub fn update_settings(&self, change: impl Fn(&mut Config)) {
+        self.settings.rcu(|old| {
+            let mut new = Config::clone(old);
+            change(&mut new);
+            new
+        });
     }
 
     /// Number of shards.
@@ -169,15 +180,11 @@ impl Server {
             .databases(config.databases)
             .maxmemory(config.maxmemory as usize)
             .policy(config.maxmemory_policy)
-            .mutation_sinks(|_| Some(Box::new(crate::local::KeyEvents)))
             .thread_name("coreshard-shard")
             .build()?;
         let shards = engine.shards();
         let state = Arc::new(ServerState {
-            auth_required: AtomicBool::new(config.requirepass.is_some()),
-            timeout_secs: AtomicU64::new(config.timeout),
-            query_buffer_limit: AtomicU64::new(config.client_query_buffer_limit),
-            config: RwLock::new(config.clone()),
+            settings: ArcSwap::from_pointee(config.clone()),
             handle: engine.handle(),
             backends: engine.io_backends().to_vec(),
             started: Instant::now(),
@@ -188,19 +195,21 @@ impl Server {
             next_client_id: AtomicU64::new(0),
             total_connections: AtomicU64::new(0),
             rejected_connections: AtomicU64::new(0),
-            shutting_down: AtomicBool::new(false),
-            shutdown_wait: (Mutex::new(false), Condvar::new()),
+            shutdown: Shutdown::default(),
             slowlog: SlowLog::new(config.slowlog_log_slower_than, config.slowlog_max_len),
             log_reloader: Mutex::new(None),
         });
-        // Bind on each shard's own thread: the listener's io_uring belongs
-        // to that core's loop.
+        // Each core's state, then its listeners, on the shard's own thread:
+        // the listener's io_uring belongs to that core's loop.
         let mut bound = Vec::new();
         for shard in 0..shards {
             let st = state.clone();
-            let cfg = config.clone();
             let res = engine
-                .spawn_on(shard, move |ctx: ShardCtx| async move { Ok(listener::bind_and_serve(ctx, st, cfg)) })
+                .spawn_on(shard, move |ctx: ShardCtx| async move {
+                    let core = Rc::new(CoreState::new(ctx.id()));
+                    CoreState::install(&ctx, core.clone());
+                    Ok(listener::bind_and_serve(ctx, core, st))
+                })
                 .wait();
             match res {
                 Ok(Ok(addrs)) => bound.extend(addrs),
@@ -256,7 +265,7 @@ impl Server {
 
     /// Blocks until shutdown is requested (signal or SHUTDOWN).
     pub fn wait(&self) {
-        let (lock, cv) = &self.state.shutdown_wait;
+        let (lock, cv) = &self.state.shutdown.wait;
         let Ok(mut done) = lock.lock() else { return };
         while !*done {
             done = match cv.wait(done) {
@@ -276,8 +285,10 @@ impl Server {
         self.state.request_shutdown();
         let Some(engine) = self.engine.take() else { return };
         for shard in 0..engine.shards() {
-            let started = engine.spawn_on(shard, |_ctx| async move {
-                crate::local::begin_shutdown();
+            let started = engine.spawn_on(shard, |ctx| async move {
+                if let Some(core) = ctx.local::<CoreState>() {
+                    core.begin_shutdown();
+                }
                 Ok(())
             });
             if let Err(e) = started.wait() {

@@ -541,8 +541,9 @@ fn clients_can_be_unblocked_from_their_core() {
         (0..SHARDS)
             .map(|shard| {
                 handle
-                    .call(shard, move |_| {
-                        Ok((1..=16).filter(|&id| coreshard_server::blocking::unblock_client(id, error)).count())
+                    .call_local(shard, move |_, local| {
+                        let core = coreshard_server::core_state::CoreState::of(local).expect("server state");
+                        Ok((1..=16).filter(|&id| coreshard_server::blocking::unblock_client(core, id, error)).count())
                     })
                     .wait()
                     .expect("call")

@@ -1,6 +1,7 @@
 //! The state living on one shard's thread and its event loop.
 
-use std::cell::{Cell, RefCell};
+use std::any::Any;
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -30,10 +31,41 @@ struct LockState {
     deferred: VecDeque<Job>,
 }
 
+/// The one value an application keeps on each shard's thread beside the
+/// shard: the server keeps its per-core state here (connections,
+/// subscriptions, blocked clients, counters). Installed once per shard with
+/// [`ShardCtx::set_local`](super::ShardCtx::set_local); work sent to a shard
+/// reaches that shard's value through
+/// [`ShardCtx::call_local`](super::ShardCtx::call_local) and
+/// [`Txn::run_local`](super::Txn::run_local), and code on the shard's own
+/// thread through [`ShardCtx::local`](super::ShardCtx::local).
+#[derive(Default)]
+pub struct CoreLocal {
+    value: OnceCell<Rc<dyn Any>>,
+}
+
+impl CoreLocal {
+    /// The value, if one of type `T` is installed.
+    #[inline]
+    pub fn get<T: 'static>(&self) -> Option<&T> {
+        self.value.get()?.downcast_ref()
+    }
+
+    /// The value as an `Rc`, if one of type `T` is installed.
+    pub fn get_rc<T: 'static>(&self) -> Option<Rc<T>> {
+        self.value.get()?.clone().downcast().ok()
+    }
+
+    pub(crate) fn set(&self, value: Rc<dyn Any>) -> bool {
+        self.value.set(value).is_ok()
+    }
+}
+
 /// One shard's thread-local context.
 pub(crate) struct ShardCore {
     pub(crate) id: usize,
     pub(crate) shard: RefCell<Shard>,
+    pub(crate) local: CoreLocal,
     pub(crate) shared: Arc<Shared>,
     lock: RefCell<LockState>,
     unlock_waiters: RefCell<Vec<Waker>>,
@@ -46,6 +78,7 @@ impl ShardCore {
         Rc::new(ShardCore {
             id,
             shard: RefCell::new(shard),
+            local: CoreLocal::default(),
             shared,
             lock: RefCell::new(LockState::default()),
             unlock_waiters: RefCell::new(Vec::new()),
@@ -75,9 +108,9 @@ impl ShardCore {
     /// Runs `f` on the shard, catching panics so one bad job cannot take the
     /// shard (and every other client of it) down.
     #[inline]
-    pub(crate) fn run<R>(&self, f: impl FnOnce(&mut Shard) -> R) -> Option<R> {
+    pub(crate) fn run<R>(&self, f: impl FnOnce(&mut Shard, &CoreLocal) -> R) -> Option<R> {
         let mut shard = self.shard.borrow_mut();
-        match catch_unwind(AssertUnwindSafe(|| f(&mut shard))) {
+        match catch_unwind(AssertUnwindSafe(|| f(&mut shard, &self.local))) {
             Ok(r) => Some(r),
             Err(_) => {
                 tracing::error!(shard = self.id, "a job panicked; the shard keeps running");
@@ -240,7 +273,7 @@ impl ShardCore {
             }
             core.wait_unlocked().await;
             let busy = core
-                .run(|s| {
+                .run(|s, _| {
                     let n = s.active_expire(EXPIRE_BUDGET);
                     n > 0 && s.has_due_keys()
                 })

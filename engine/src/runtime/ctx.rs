@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::routing::Router;
 use crate::shard::Shard;
 
-use super::core::{yield_now, ShardCore};
+use super::core::{yield_now, CoreLocal, ShardCore};
 use super::handle::Handle;
 use super::mesh::{next_tx, Message, ReplyTo, TxId};
 
@@ -95,16 +95,39 @@ impl ShardCtx {
         R: Send + 'static,
         F: FnOnce(&mut Shard) -> R + Send + 'static,
     {
+        self.call_local(shard, move |s, _| f(s)).await
+    }
+
+    /// [`call`](Self::call), where `f` also gets the value the application
+    /// keeps on shard `shard`'s thread ([`set_local`](Self::set_local)).
+    pub async fn call_local<R, F>(&self, shard: usize, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Shard, &CoreLocal) -> R + Send + 'static,
+    {
         if shard == self.core.id {
-            return Ok(self.with(f).await);
+            return Ok(self.with(|s| f(s, &self.core.local)).await);
         }
         let (reply, rx) = ReplyTo::channel(&self.core.shared, self.core.id);
-        let job = Box::new(move |s: &mut Shard| reply.send(f(s)));
+        let job = Box::new(move |s: &mut Shard, l: &CoreLocal| reply.send(f(s, l)));
         match self.joined_tx(shard) {
             Some(tx) => self.send(shard, Message::TxRun { tx, job }).await?,
             None => self.send(shard, Message::Run(job)).await?,
         }
         rx.await.map_err(|_| Error::ShardStopped(shard))
+    }
+
+    /// Installs the value the application keeps on this shard's thread
+    /// (once; false when one is installed already).
+    pub fn set_local<T: 'static>(&self, value: Rc<T>) -> bool {
+        self.core.local.set(value)
+    }
+
+    /// The value the application keeps on this shard's thread, if one of
+    /// type `T` is installed.
+    #[inline]
+    pub fn local<T: 'static>(&self) -> Option<&T> {
+        self.core.local.get()
     }
 
     /// The transaction this context is joined to, if it is active and holds
@@ -218,11 +241,27 @@ impl Txn {
         &self.ctx
     }
 
+    /// The slot → shard table.
+    #[inline]
+    pub fn router(&self) -> &Router {
+        self.ctx.router()
+    }
+
     /// Runs `f` on held shard `shard` ([`Error::NotLocked`] if not held).
     pub async fn run<R, F>(&self, shard: usize, f: F) -> Result<R>
     where
         R: Send + 'static,
         F: FnOnce(&mut Shard) -> R + Send + 'static,
+    {
+        self.run_local(shard, move |s, _| f(s)).await
+    }
+
+    /// [`run`](Self::run), where `f` also gets the value the application
+    /// keeps on shard `shard`'s thread ([`ShardCtx::set_local`]).
+    pub async fn run_local<R, F>(&self, shard: usize, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Shard, &CoreLocal) -> R + Send + 'static,
     {
         if !self.holds(shard) {
             return Err(Error::NotLocked);
@@ -231,7 +270,7 @@ impl Txn {
             return self.ctx.core.run(f).ok_or(Error::ShardStopped(shard));
         }
         let (reply, rx) = ReplyTo::channel(&self.ctx.core.shared, self.ctx.core.id);
-        let job = Box::new(move |s: &mut Shard| reply.send(f(s)));
+        let job = Box::new(move |s: &mut Shard, l: &CoreLocal| reply.send(f(s, l)));
         self.ctx.send(shard, Message::TxRun { tx: self.id, job }).await?;
         rx.await.map_err(|_| Error::ShardStopped(shard))
     }
@@ -253,7 +292,7 @@ impl Txn {
             }
             let (reply, rx) = ReplyTo::channel(&self.ctx.core.shared, self.ctx.core.id);
             let g = f.clone();
-            let job = Box::new(move |sh: &mut Shard| reply.send(g(sh)));
+            let job = Box::new(move |sh: &mut Shard, _: &CoreLocal| reply.send(g(sh)));
             self.ctx.send(s, Message::TxRun { tx: self.id, job }).await?;
             pending.push(Some((s, rx)));
         }
@@ -263,7 +302,8 @@ impl Txn {
                 Some((s, rx)) => out.push(rx.await.map_err(|_| Error::ShardStopped(s))?),
                 None => {
                     let s = local.unwrap_or(self.ctx.core.id);
-                    out.push(self.ctx.core.run(f.clone()).ok_or(Error::ShardStopped(s))?);
+                    let g = f.clone();
+                    out.push(self.ctx.core.run(move |sh, _| g(sh)).ok_or(Error::ShardStopped(s))?);
                 }
             }
         }

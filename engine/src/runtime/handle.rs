@@ -10,6 +10,7 @@ use crate::routing::Router;
 use crate::shard::Shard;
 use crate::stats::ShardStats;
 
+use super::core::CoreLocal;
 use super::ctx::{spawn_local, ShardCtx};
 use super::mesh::Message;
 use super::Shared;
@@ -165,6 +166,16 @@ impl Handle {
         R: Send + 'static,
         F: FnOnce(&mut Shard) -> Result<R> + Send + 'static,
     {
+        self.call_local(shard, move |s, _| f(s))
+    }
+
+    /// [`call`](Self::call), where `f` also gets the value the application
+    /// keeps on shard `shard`'s thread ([`ShardCtx::set_local`]).
+    pub fn call_local<R, F>(&self, shard: usize, f: F) -> Pending<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Shard, &CoreLocal) -> Result<R> + Send + 'static,
+    {
         let Some(inbox) = self.shared.inboxes.get(shard) else {
             return Pending::ready(Err(Error::ShardStopped(shard)));
         };
@@ -172,7 +183,7 @@ impl Handle {
             return Pending::ready(Err(Error::ShardStopped(shard)));
         }
         let (tx, rx) = oneshot::channel();
-        inbox.push_external(Message::Run(Box::new(move |s| drop(tx.send(f(s))))));
+        inbox.push_external(Message::Run(Box::new(move |s, l| drop(tx.send(f(s, l))))));
         Pending::new(rx, shard)
     }
 

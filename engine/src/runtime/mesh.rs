@@ -16,7 +16,7 @@ use futures_util::task::AtomicWaker;
 
 use crate::shard::Shard;
 
-use super::core::ShardCore;
+use super::core::{CoreLocal, ShardCore};
 use super::Shared;
 
 /// Capacity of each shard-to-shard queue.
@@ -31,8 +31,9 @@ pub(crate) fn next_tx() -> TxId {
     NEXT_TX.fetch_add(1, Ordering::Relaxed)
 }
 
-/// Work to run on a shard's thread with `&mut Shard`.
-pub(crate) type Job = Box<dyn FnOnce(&mut Shard) + Send>;
+/// Work to run on a shard's thread with `&mut Shard` and the value the
+/// application keeps on that thread.
+pub(crate) type Job = Box<dyn FnOnce(&mut Shard, &CoreLocal) + Send>;
 
 /// Work that needs the shard thread's context (spawning local tasks).
 pub(crate) type CoreJob = Box<dyn FnOnce(&std::rc::Rc<ShardCore>) + Send>;

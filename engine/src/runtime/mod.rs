@@ -23,6 +23,7 @@ use crate::mutation::MutationSink;
 use crate::routing::{Router, ShardCountError};
 use crate::shard::{Shard, ShardConfig};
 
+pub use self::core::CoreLocal;
 pub use self::ctx::{ShardCtx, Txn};
 pub use self::handle::{Handle, Pending};
 
@@ -105,7 +106,7 @@ impl Shared {
 /// Default polling time of an idle loop before it sleeps.
 pub const DEFAULT_SPIN: Duration = Duration::from_micros(50);
 
-type SinkFactory = Box<dyn Fn(usize) -> Option<Box<dyn MutationSink>> + Send>;
+type SinkFactory = Box<dyn Fn(usize) -> Option<Box<dyn MutationSink + Send>> + Send>;
 
 /// Configures and starts an [`Engine`].
 pub struct EngineBuilder {
@@ -184,7 +185,10 @@ impl EngineBuilder {
 
     /// Subscribes each shard's mutation stream at start: `f(shard)` returns
     /// the sink for that shard (or `None`).
-    pub fn mutation_sinks(mut self, f: impl Fn(usize) -> Option<Box<dyn MutationSink>> + Send + 'static) -> Self {
+    pub fn mutation_sinks(
+        mut self,
+        f: impl Fn(usize) -> Option<Box<dyn MutationSink + Send>> + Send + 'static,
+    ) -> Self {
         self.sinks = Some(Box::new(f));
         self
     }
@@ -300,7 +304,7 @@ fn shard_thread(
     id: usize,
     shared: Arc<Shared>,
     config: ShardConfig,
-    sink: Option<Box<dyn MutationSink>>,
+    sink: Option<Box<dyn MutationSink + Send>>,
     pin: Option<core_affinity::CoreId>,
     io: IoPreference,
     ready: Ready,

@@ -30,9 +30,10 @@ use std::rc::Rc;
 
 use bytes::Bytes;
 use futures_util::future::{join, join_all};
+use std::borrow::Cow;
 
 use crate::error::{Error, Result};
-use crate::routing::Router;
+use crate::route::Route;
 use crate::shard::Shard;
 use crate::types::ZSetOperand;
 use crate::types::{at_least_one_key, Aggregate, ExpireOptions, ListSide, Set, SetOp, SetOptions, SetResult, ZSet};
@@ -49,68 +50,11 @@ fn owned_pairs<K: AsRef<[u8]>, V: AsRef<[u8]>>(pairs: &[(K, V)]) -> Vec<(Bytes, 
     pairs.iter().map(|(k, v)| (Bytes::copy_from_slice(k.as_ref()), Bytes::copy_from_slice(v.as_ref()))).collect()
 }
 
-/// The keys of one shard, in call order, with their positions in the call.
-struct Group {
-    shard: usize,
-    pos: Vec<usize>,
-    keys: Vec<Bytes>,
-}
+/// Keys by owning shard, ascending, each with its position in the call.
+type Groups = Vec<(usize, Vec<(usize, Bytes)>)>;
 
-/// Keys grouped by owning shard, in ascending shard order.
-struct Groups(Vec<Group>);
-
-impl Groups {
-    fn new(router: &Router, keys: &[Bytes]) -> Groups {
-        let mut groups: Vec<Group> = Vec::new();
-        for (pos, k) in keys.iter().enumerate() {
-            let shard = router.shard_of(k);
-            match groups.iter_mut().find(|g| g.shard == shard) {
-                Some(g) => {
-                    g.pos.push(pos);
-                    g.keys.push(k.clone());
-                }
-                None => groups.push(Group { shard, pos: vec![pos], keys: vec![k.clone()] }),
-            }
-        }
-        groups.sort_by_key(|g| g.shard);
-        Groups(groups)
-    }
-
-    fn shards(&self) -> Vec<usize> {
-        self.0.iter().map(|g| g.shard).collect()
-    }
-
-    /// The shard of every key, when there is exactly one.
-    fn single(&self) -> Option<usize> {
-        match self.0.as_slice() {
-            [g] => Some(g.shard),
-            _ => None,
-        }
-    }
-
-    /// Whether every key lives on `shard` (true for no keys).
-    fn all_on(&self, shard: usize) -> bool {
-        self.0.iter().all(|g| g.shard == shard)
-    }
-}
-
-/// Key/value pairs by owning shard.
+/// Key/value pairs by the shard owning their key, ascending.
 type PairGroups = Vec<(usize, Vec<(Bytes, Bytes)>)>;
-
-/// Key/value pairs grouped by the shard owning each key, in ascending shard
-/// order; pairs keep their call order within a shard (later ones win).
-fn group_pairs(router: &Router, pairs: Vec<(Bytes, Bytes)>) -> PairGroups {
-    let mut by_shard: PairGroups = Vec::new();
-    for (k, v) in pairs {
-        let s = router.shard_of(&k);
-        match by_shard.iter_mut().find(|(x, _)| *x == s) {
-            Some((_, list)) => list.push((k, v)),
-            None => by_shard.push((s, vec![(k, v)])),
-        }
-    }
-    by_shard.sort_by_key(|(s, _)| *s);
-    by_shard
-}
 
 fn combine_sets(op: SetOp, sets: &[Option<Set>]) -> Set {
     let refs: Vec<&Set> = sets.iter().map(|s| s.as_ref().unwrap_or(Set::empty())).collect();
@@ -212,27 +156,52 @@ impl Txn {
         }
     }
 
-    /// The shard of `key`, which must be held.
-    fn key_shard(&self, key: &[u8]) -> Result<usize> {
-        self.held(self.ctx().shard_of(key))
+    /// The route of `keys`, hashing each key once: what the multi-key
+    /// operations below take to skip hashing their keys themselves.
+    pub fn route<'k>(&self, keys: impl IntoIterator<Item = &'k [u8]>) -> Route {
+        self.router().route(keys)
     }
 
-    /// `keys` grouped by shard; every shard must be held.
-    fn groups(&self, keys: &[Bytes]) -> Result<Groups> {
-        let groups = Groups::new(self.ctx().router(), keys);
-        for g in &groups.0 {
-            self.held(g.shard)?;
+    /// The route of `n` keys: `route` when the caller passed one (in debug
+    /// builds `keys` are hashed again to check that it really is theirs),
+    /// else computed from `keys`. Fails when a shard it needs is not held.
+    fn resolve<'r, 'k>(
+        &self,
+        route: Option<&'r Route>,
+        n: usize,
+        keys: impl FnOnce() -> Vec<&'k [u8]>,
+    ) -> Result<Cow<'r, Route>> {
+        let route = match route {
+            Some(r) => {
+                debug_assert_eq!(r, &self.route(keys()), "a route that is not the keys' own");
+                match r {
+                    Route::None if n > 0 => return Err(Error::NotLocked),
+                    Route::Spanning(p) if p.len() != n => return Err(Error::NotLocked),
+                    _ => Cow::Borrowed(r),
+                }
+            }
+            None => Cow::Owned(self.route(keys())),
+        };
+        for &s in route.shards() {
+            self.held(s)?;
         }
-        Ok(groups)
+        Ok(route)
     }
 
-    /// `pairs` grouped by the shard of their keys; every shard must be held.
-    fn pair_groups(&self, pairs: Vec<(Bytes, Bytes)>) -> Result<PairGroups> {
-        let by_shard = group_pairs(self.ctx().router(), pairs);
-        for (s, _) in &by_shard {
-            self.held(*s)?;
+    /// The shards of a two-key operation's keys (`route` of `[src, dst]`).
+    fn pair<'k>(&self, route: Option<&Route>, src: &'k [u8], dst: &'k [u8]) -> Result<(usize, usize)> {
+        let route = self.resolve(route, 2, || vec![src, dst])?;
+        match (route.owner(0), route.owner(1)) {
+            (Some(a), Some(b)) => Ok((a, b)),
+            _ => Err(Error::NotLocked),
         }
-        Ok(by_shard)
+    }
+
+    /// The route of `keys` and their positions grouped by shard.
+    fn key_groups<'r>(&self, route: Option<&'r Route>, keys: &[Bytes]) -> Result<(Cow<'r, Route>, Groups)> {
+        let route = self.resolve(route, keys.len(), || keys.iter().map(|k| &k[..]).collect())?;
+        let groups = route.group(keys.iter().cloned());
+        Ok((route, groups))
     }
 
     /// Whether the engine has a memory budget (configured for all shards
@@ -261,46 +230,47 @@ impl Txn {
         T: Send + 'static,
         F: Fn(&mut Shard, u8, &[u8]) -> Result<T> + Send + Clone + 'static,
     {
-        let n = groups.0.iter().map(|g| g.keys.len()).sum();
-        let (positions, runs): (Vec<_>, Vec<_>) = groups
-            .0
-            .into_iter()
-            .map(|g| {
-                let (f, keys) = (f.clone(), g.keys);
-                let run = self.run(g.shard, move |s| keys.iter().map(|k| f(s, db, k)).collect::<Vec<_>>());
-                (g.pos, run)
-            })
-            .unzip();
+        let n = groups.iter().map(|(_, g)| g.len()).sum();
+        let runs = groups.into_iter().map(|(shard, keys)| {
+            let f = f.clone();
+            self.run(shard, move |s| keys.into_iter().map(|(p, k)| (p, f(s, db, &k))).collect::<Vec<_>>())
+        });
         let mut out: Vec<Option<Result<T>>> = (0..n).map(|_| None).collect();
-        for (pos, part) in positions.into_iter().zip(join_all(runs).await) {
-            for (p, r) in pos.into_iter().zip(part?) {
+        for part in join_all(runs).await {
+            for (p, r) in part? {
                 out[p] = Some(r);
             }
         }
         out.into_iter().flatten().collect()
     }
 
-    /// Runs `f(shard, db, key)` on the shard of every key in `keys`: one
-    /// message per shard, all shards at once. Returns the results in key
-    /// order. `f` runs for every key; when some fail, the error of the first
-    /// in key order is returned (so use it for reads, or for writes that are
-    /// independent per key).
-    pub async fn for_keys<T, F>(&self, db: u8, keys: &[Bytes], f: F) -> Result<Vec<T>>
+    /// Runs `f(shard, db, key)` on the shard of every key in `keys` (whose
+    /// route is `route`): one message per shard, all shards at once. Returns
+    /// the results in key order. `f` runs for every key; when some fail, the
+    /// error of the first in key order is returned (so use it for reads, or
+    /// for writes that are independent per key).
+    pub async fn for_keys<T, F>(&self, db: u8, route: Option<&Route>, keys: &[Bytes], f: F) -> Result<Vec<T>>
     where
         T: Send + 'static,
         F: Fn(&mut Shard, u8, &[u8]) -> Result<T> + Send + Clone + 'static,
     {
-        let groups = self.groups(keys)?;
+        let (_, groups) = self.key_groups(route, keys)?;
         self.gather(db, groups, f).await
     }
 
     /// Runs `f(shard, db, keys)` once per shard with that shard's keys, all
     /// shards at once, and sums the results.
-    async fn count(&self, db: u8, keys: &[Bytes], f: fn(&mut Shard, u8, &[Bytes]) -> usize) -> Result<usize> {
-        let groups = self.groups(keys)?;
-        let runs = groups.0.into_iter().map(|g| {
-            let keys = g.keys;
-            self.run(g.shard, move |s| f(s, db, &keys))
+    async fn count(
+        &self,
+        db: u8,
+        route: Option<&Route>,
+        keys: &[Bytes],
+        f: fn(&mut Shard, u8, &[Bytes]) -> usize,
+    ) -> Result<usize> {
+        let (_, groups) = self.key_groups(route, keys)?;
+        let runs = groups.into_iter().map(|(shard, keys)| {
+            let keys: Vec<Bytes> = keys.into_iter().map(|(_, k)| k).collect();
+            self.run(shard, move |s| f(s, db, &keys))
         });
         let mut total = 0;
         for r in join_all(runs).await {
@@ -311,27 +281,39 @@ impl Txn {
 }
 
 // ----- Txn: strings and generic keys ---------------------------------------
+//
+// Every multi-key operation takes the route of its keys (from
+// [`Txn::route`], or computed once by the caller when it chose the shards to
+// lock): keys in call order; for pairs, their keys; for a two-key operation,
+// `[src, dst]`; for a `*STORE` operation, `[dst, keys...]`. A route that does
+// not match the keys fails with [`Error::NotLocked`] before anything runs.
 
 impl Txn {
     /// MGET: one entry per key (`None` for missing keys and other types).
-    pub async fn mget(&self, db: u8, keys: &[Bytes]) -> Result<Vec<Option<Bytes>>> {
-        let groups = self.groups(keys)?;
-        if let Some(shard) = groups.single() {
+    pub async fn mget(&self, db: u8, route: Option<&Route>, keys: &[Bytes]) -> Result<Vec<Option<Bytes>>> {
+        let (route, groups) = self.key_groups(route, keys)?;
+        if let Some(shard) = route.single() {
             let keys = keys.to_vec();
             return self.run(shard, move |s| s.mget(db, &keys)).await;
         }
         self.gather(db, groups, |s, db, k| Ok(s.mget(db, &[k]).pop().flatten())).await
     }
 
+    /// The pairs grouped by the shard of their keys; whether one shard owns
+    /// them all.
+    fn pair_groups(&self, route: Option<&Route>, pairs: Vec<(Bytes, Bytes)>) -> Result<(PairGroups, bool)> {
+        let route = self.resolve(route, pairs.len(), || pairs.iter().map(|(k, _)| &k[..]).collect())?;
+        let groups = route.group(pairs).into_iter().map(|(s, g)| (s, g.into_iter().map(|(_, p)| p).collect()));
+        Ok((groups.collect(), route.single().is_some()))
+    }
+
     /// MSET: sets every pair (later pairs win), clearing TTLs. Out of memory
     /// on any shard fails the whole call before anything is written.
-    pub async fn mset(&self, db: u8, pairs: Vec<(Bytes, Bytes)>) -> Result<()> {
-        let mut by_shard = self.pair_groups(pairs)?;
-        if let [(shard, _)] = by_shard.as_slice() {
-            let (shard, pairs) = (*shard, by_shard.pop().map(|(_, p)| p).unwrap_or_default());
-            return self.run(shard, move |s| s.mset(db, &pairs)).await?;
+    pub async fn mset(&self, db: u8, route: Option<&Route>, pairs: Vec<(Bytes, Bytes)>) -> Result<()> {
+        let (by_shard, single) = self.pair_groups(route, pairs)?;
+        if !single {
+            self.reserve(by_shard.iter().map(|(s, _)| *s)).await?;
         }
-        self.reserve(by_shard.iter().map(|(s, _)| *s)).await?;
         let runs = by_shard.into_iter().map(|(shard, pairs)| self.run(shard, move |s| s.mset(db, &pairs)));
         for r in join_all(runs).await {
             r??;
@@ -341,10 +323,10 @@ impl Txn {
 
     /// MSETNX: sets every pair only if none of the keys exists; true when
     /// set.
-    pub async fn msetnx(&self, db: u8, pairs: Vec<(Bytes, Bytes)>) -> Result<bool> {
-        let mut by_shard = self.pair_groups(pairs)?;
-        if let [(shard, _)] = by_shard.as_slice() {
-            let (shard, pairs) = (*shard, by_shard.pop().map(|(_, p)| p).unwrap_or_default());
+    pub async fn msetnx(&self, db: u8, route: Option<&Route>, pairs: Vec<(Bytes, Bytes)>) -> Result<bool> {
+        let (mut by_shard, single) = self.pair_groups(route, pairs)?;
+        if single {
+            let Some((shard, pairs)) = by_shard.pop() else { return Ok(false) };
             return self.run(shard, move |s| s.msetnx(db, &pairs)).await?;
         }
         let checks = by_shard.iter().map(|(shard, pairs)| {
@@ -368,29 +350,29 @@ impl Txn {
 
     /// DEL: removes the keys that exist; returns how many were removed (a
     /// repeated key counts once).
-    pub async fn del(&self, db: u8, keys: &[Bytes]) -> Result<usize> {
-        self.count(db, keys, |s, db, k| s.del(db, k)).await
+    pub async fn del(&self, db: u8, route: Option<&Route>, keys: &[Bytes]) -> Result<usize> {
+        self.count(db, route, keys, |s, db, k| s.del(db, k)).await
     }
 
     /// UNLINK: the same as [`del`](Self::del).
-    pub async fn unlink(&self, db: u8, keys: &[Bytes]) -> Result<usize> {
-        self.count(db, keys, |s, db, k| s.unlink(db, k)).await
+    pub async fn unlink(&self, db: u8, route: Option<&Route>, keys: &[Bytes]) -> Result<usize> {
+        self.count(db, route, keys, |s, db, k| s.unlink(db, k)).await
     }
 
     /// EXISTS: how many of `keys` exist, counting repeats.
-    pub async fn exists(&self, db: u8, keys: &[Bytes]) -> Result<usize> {
-        self.count(db, keys, |s, db, k| s.exists(db, k)).await
+    pub async fn exists(&self, db: u8, route: Option<&Route>, keys: &[Bytes]) -> Result<usize> {
+        self.count(db, route, keys, |s, db, k| s.exists(db, k)).await
     }
 
     /// TOUCH: marks the keys as accessed; returns how many exist.
-    pub async fn touch(&self, db: u8, keys: &[Bytes]) -> Result<usize> {
-        self.count(db, keys, |s, db, k| s.touch_keys(db, k)).await
+    pub async fn touch(&self, db: u8, route: Option<&Route>, keys: &[Bytes]) -> Result<usize> {
+        self.count(db, route, keys, |s, db, k| s.touch_keys(db, k)).await
     }
 
     /// RENAME `src` to `dst`, keeping the TTL and replacing `dst`.
     /// `ERR no such key` when `src` is missing (also when `src == dst`).
-    pub async fn rename(&self, db: u8, src: Bytes, dst: Bytes) -> Result<()> {
-        let (s_src, s_dst) = (self.key_shard(&src)?, self.key_shard(&dst)?);
+    pub async fn rename(&self, db: u8, route: Option<&Route>, src: Bytes, dst: Bytes) -> Result<()> {
+        let (s_src, s_dst) = self.pair(route, &src, &dst)?;
         if s_src == s_dst {
             return self.run(s_src, move |s| s.rename(db, &src, &dst)).await?;
         }
@@ -404,8 +386,8 @@ impl Txn {
 
     /// RENAMENX: as [`rename`](Self::rename), only if `dst` does not exist
     /// (false otherwise, also when `src == dst`).
-    pub async fn renamenx(&self, db: u8, src: Bytes, dst: Bytes) -> Result<bool> {
-        let (s_src, s_dst) = (self.key_shard(&src)?, self.key_shard(&dst)?);
+    pub async fn renamenx(&self, db: u8, route: Option<&Route>, src: Bytes, dst: Bytes) -> Result<bool> {
+        let (s_src, s_dst) = self.pair(route, &src, &dst)?;
         if s_src == s_dst {
             return self.run(s_src, move |s| s.renamenx(db, &src, &dst)).await?;
         }
@@ -432,8 +414,16 @@ impl Txn {
     /// `src` is missing or `dst` exists and `replace` is false. Errors as
     /// Redis: a database out of range, then `ERR source and destination
     /// objects are the same`, then out of memory.
-    pub async fn copy(&self, src_db: u8, src: Bytes, dst_db: u8, dst: Bytes, replace: bool) -> Result<bool> {
-        let (s_src, s_dst) = (self.key_shard(&src)?, self.key_shard(&dst)?);
+    pub async fn copy(
+        &self,
+        route: Option<&Route>,
+        src_db: u8,
+        src: Bytes,
+        dst_db: u8,
+        dst: Bytes,
+        replace: bool,
+    ) -> Result<bool> {
+        let (s_src, s_dst) = self.pair(route, &src, &dst)?;
         if s_src == s_dst {
             return self.run(s_src, move |s| s.copy(src_db, &src, dst_db, &dst, replace)).await?;
         }
@@ -467,8 +457,8 @@ impl Txn {
     /// (whatever `dst` holds) or lacks the member; otherwise both keys must
     /// hold sets (WRONGTYPE even when the member is absent). With
     /// `src == dst` it only reports membership.
-    pub async fn smove(&self, db: u8, src: Bytes, dst: Bytes, member: Bytes) -> Result<bool> {
-        let (s_src, s_dst) = (self.key_shard(&src)?, self.key_shard(&dst)?);
+    pub async fn smove(&self, db: u8, route: Option<&Route>, src: Bytes, dst: Bytes, member: Bytes) -> Result<bool> {
+        let (s_src, s_dst) = self.pair(route, &src, &dst)?;
         if s_src == s_dst {
             return self.run(s_src, move |s| s.smove(db, &src, &dst, &member)).await?;
         }
@@ -502,9 +492,9 @@ impl Txn {
 
     /// SINTER, SUNION or SDIFF of the sets at `keys` (a missing key is an
     /// empty set; every key is type-checked).
-    pub async fn set_op(&self, db: u8, op: SetOp, keys: &[Bytes]) -> Result<Vec<Bytes>> {
-        let groups = self.groups(keys)?;
-        if let Some(shard) = groups.single() {
+    pub async fn set_op(&self, db: u8, op: SetOp, route: Option<&Route>, keys: &[Bytes]) -> Result<Vec<Bytes>> {
+        let (route, groups) = self.key_groups(route, keys)?;
+        if let Some(shard) = route.single() {
             let keys = keys.to_vec();
             return self.run(shard, move |s| set_op_local(s, db, op, &keys)).await?;
         }
@@ -512,13 +502,34 @@ impl Txn {
         Ok(combine_sets(op, &sets).iter().cloned().collect())
     }
 
+    /// The shard of `dst` and the source keys grouped by shard (`route` is
+    /// that of `[dst, keys...]`); whether one shard owns them all.
+    fn store_groups(&self, route: Option<&Route>, dst: &[u8], keys: &[Bytes]) -> Result<(usize, Groups, bool)> {
+        let n = keys.len() + 1;
+        let route = self.resolve(route, n, || std::iter::once(dst).chain(keys.iter().map(|k| &k[..])).collect())?;
+        let s_dst = route.owner(0).ok_or(Error::NotLocked)?;
+        let sources = route.group(std::iter::once(None).chain(keys.iter().cloned().map(Some)));
+        let groups = sources
+            .into_iter()
+            .map(|(s, g)| (s, g.into_iter().filter_map(|(p, k)| k.map(|k| (p - 1, k))).collect::<Vec<_>>()))
+            .filter(|(_, g)| !g.is_empty())
+            .collect();
+        Ok((s_dst, groups, route.single().is_some()))
+    }
+
     /// SINTERSTORE, SUNIONSTORE or SDIFFSTORE: stores the result at `dst`
     /// (replacing any value and TTL; an empty result deletes `dst`) and
-    /// returns its size.
-    pub async fn set_op_store(&self, db: u8, op: SetOp, dst: Bytes, keys: &[Bytes]) -> Result<usize> {
-        let s_dst = self.key_shard(&dst)?;
-        let groups = self.groups(keys)?;
-        if groups.all_on(s_dst) {
+    /// returns its size. `route` is that of `[dst, keys...]`.
+    pub async fn set_op_store(
+        &self,
+        db: u8,
+        op: SetOp,
+        route: Option<&Route>,
+        dst: Bytes,
+        keys: &[Bytes],
+    ) -> Result<usize> {
+        let (s_dst, groups, single) = self.store_groups(route, &dst, keys)?;
+        if single {
             let keys = keys.to_vec();
             return self.run(s_dst, move |s| set_op_store_local(s, db, op, &dst, &keys)).await?;
         }
@@ -531,12 +542,12 @@ impl Txn {
 
     /// SINTERCARD: the size of the intersection of `keys`, counting no
     /// further than `limit` (0 = no limit; negative is an error).
-    pub async fn sintercard(&self, db: u8, keys: &[Bytes], limit: i64) -> Result<usize> {
+    pub async fn sintercard(&self, db: u8, route: Option<&Route>, keys: &[Bytes], limit: i64) -> Result<usize> {
         if limit < 0 {
             return Err(Error::OutOfRange("LIMIT can't be negative"));
         }
-        let groups = self.groups(keys)?;
-        if let Some(shard) = groups.single() {
+        let (route, groups) = self.key_groups(route, keys)?;
+        if let Some(shard) = route.single() {
             let keys = keys.to_vec();
             return self.run(shard, move |s| s.sintercard(db, &keys, limit)).await?;
         }
@@ -555,8 +566,16 @@ impl Txn {
     /// LMOVE: pops from the `from` side of `src` and pushes at the `to` side
     /// of `dst`, returning the element; `None` when `src` is missing
     /// (whatever `dst` holds). `src == dst` rotates the list.
-    pub async fn lmove(&self, db: u8, src: Bytes, dst: Bytes, from: ListSide, to: ListSide) -> Result<Option<Bytes>> {
-        let (s_src, s_dst) = (self.key_shard(&src)?, self.key_shard(&dst)?);
+    pub async fn lmove(
+        &self,
+        db: u8,
+        route: Option<&Route>,
+        src: Bytes,
+        dst: Bytes,
+        from: ListSide,
+        to: ListSide,
+    ) -> Result<Option<Bytes>> {
+        let (s_src, s_dst) = self.pair(route, &src, &dst)?;
         if s_src == s_dst {
             return self.run(s_src, move |s| s.lmove(db, &src, &dst, from, to)).await?;
         }
@@ -595,6 +614,7 @@ impl Txn {
         &self,
         db: u8,
         op: SetOp,
+        route: Option<&Route>,
         keys: &[Bytes],
         weights: Option<Vec<f64>>,
         aggregate: Aggregate,
@@ -603,8 +623,8 @@ impl Txn {
             return Err(at_least_one_key(op, false));
         }
         let (weights, aggregate) = zset_params(op, weights, aggregate);
-        let groups = self.groups(keys)?;
-        if let Some(shard) = groups.single() {
+        let (route, groups) = self.key_groups(route, keys)?;
+        if let Some(shard) = route.single() {
             let keys = keys.to_vec();
             return self.run(shard, move |s| zset_op_local(s, db, op, &keys, weights.as_deref(), aggregate)).await?;
         }
@@ -614,20 +634,22 @@ impl Txn {
 
     /// ZUNIONSTORE, ZINTERSTORE or ZDIFFSTORE: stores the result of
     /// [`zset_op`](Self::zset_op) at `dst` (replacing any value and TTL; an
-    /// empty result deletes `dst`) and returns its size.
+    /// empty result deletes `dst`) and returns its size. `route` is that of
+    /// `[dst, keys...]`.
+    #[allow(clippy::too_many_arguments)]
     pub async fn zset_op_store(
         &self,
         db: u8,
         op: SetOp,
+        route: Option<&Route>,
         dst: Bytes,
         keys: &[Bytes],
         weights: Option<Vec<f64>>,
         aggregate: Aggregate,
     ) -> Result<usize> {
         let (weights, aggregate) = zset_params(op, weights, aggregate);
-        let s_dst = self.key_shard(&dst)?;
-        let groups = self.groups(keys)?;
-        if groups.all_on(s_dst) {
+        let (s_dst, groups, single) = self.store_groups(route, &dst, keys)?;
+        if single {
             let keys = keys.to_vec();
             return self
                 .run(s_dst, move |s| zset_op_store_local(s, db, op, &dst, &keys, weights.as_deref(), aggregate))
@@ -664,14 +686,35 @@ impl Handle {
         })
     }
 
-    fn groups(&self, keys: &[Bytes]) -> Groups {
-        Groups::new(self.router(), keys)
+    /// Runs a multi-key operation on `data` whose keys have route `route`:
+    /// when one shard owns them all, `local` runs there as one message and
+    /// nothing is locked; otherwise `spanning` runs in a transaction holding
+    /// every shard involved.
+    fn routed<T, R, L, S, Fut>(&self, route: Route, data: T, local: L, spanning: S) -> Pending<R>
+    where
+        T: Send + 'static,
+        R: Send + 'static,
+        L: FnOnce(&mut Shard, T) -> Result<R> + Send + 'static,
+        S: FnOnce(Rc<Txn>, Route, T) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<R>> + 'static,
+    {
+        match route.single() {
+            Some(shard) => self.call(shard, move |s| local(s, data)),
+            None => self.atomic(route.shards().to_vec(), move |txn| spanning(txn, route, data)),
+        }
     }
 
-    /// The shards of `src` and `dst`: one when they share it.
-    fn pair_shards(&self, src: &[u8], dst: &[u8]) -> (usize, Vec<usize>) {
-        let (a, b) = (self.shard_of(src), self.shard_of(dst));
-        (a, if a == b { vec![a] } else { vec![a, b] })
+    fn route_keys(&self, keys: &[Bytes]) -> Route {
+        self.router().route(keys.iter().map(|k| &k[..]))
+    }
+
+    fn route_pair(&self, src: &[u8], dst: &[u8]) -> Route {
+        self.router().route([src, dst])
+    }
+
+    /// The route of `[dst, keys...]`.
+    fn route_store(&self, dst: &[u8], keys: &[Bytes]) -> Route {
+        self.router().route(std::iter::once(dst).chain(keys.iter().map(|k| &k[..])))
     }
 }
 
@@ -681,32 +724,36 @@ impl Handle {
     pub fn smove(&self, src: &[u8], dst: &[u8], member: &[u8]) -> Pending<bool> {
         let (db, src, dst, member) =
             (self.db, Bytes::copy_from_slice(src), Bytes::copy_from_slice(dst), Bytes::copy_from_slice(member));
-        let (first, shards) = self.pair_shards(&src, &dst);
-        if shards.len() == 1 {
-            return self.call(first, move |s| s.smove(db, &src, &dst, &member));
-        }
-        self.atomic(shards, move |txn| async move { txn.smove(db, src, dst, member).await })
+        let route = self.route_pair(&src, &dst);
+        self.routed(
+            route,
+            (src, dst, member),
+            move |sh, (src, dst, member)| sh.smove(db, &src, &dst, &member),
+            move |txn, route, (src, dst, member)| async move { txn.smove(db, Some(&route), src, dst, member).await },
+        )
     }
 
     fn set_algebra(&self, op: SetOp, keys: Vec<Bytes>) -> Pending<Vec<Bytes>> {
         let db = self.db;
-        let groups = self.groups(&keys);
-        if let Some(shard) = groups.single() {
-            return self.call(shard, move |s| set_op_local(s, db, op, &keys));
-        }
-        self.atomic(groups.shards(), move |txn| async move { txn.set_op(db, op, &keys).await })
+        let route = self.route_keys(&keys);
+        self.routed(
+            route,
+            keys,
+            move |s, keys| set_op_local(s, db, op, &keys),
+            move |txn, route, keys| async move { txn.set_op(db, op, Some(&route), &keys).await },
+        )
     }
 
     fn set_algebra_store(&self, op: SetOp, dst: &[u8], keys: Vec<Bytes>) -> Pending<usize> {
         let db = self.db;
         let dst = Bytes::copy_from_slice(dst);
-        let mut all = keys.clone();
-        all.push(dst.clone());
-        let groups = self.groups(&all);
-        if let Some(shard) = groups.single() {
-            return self.call(shard, move |s| set_op_store_local(s, db, op, &dst, &keys));
-        }
-        self.atomic(groups.shards(), move |txn| async move { txn.set_op_store(db, op, dst, &keys).await })
+        let route = self.route_store(&dst, &keys);
+        self.routed(
+            route,
+            (dst, keys),
+            move |s, (dst, keys)| set_op_store_local(s, db, op, &dst, &keys),
+            move |txn, route, (dst, keys)| async move { txn.set_op_store(db, op, Some(&route), dst, &keys).await },
+        )
     }
 
     /// SINTER across any shards.
@@ -746,11 +793,13 @@ impl Handle {
         }
         let db = self.db;
         let keys = owned(keys);
-        let groups = self.groups(&keys);
-        if let Some(shard) = groups.single() {
-            return self.call(shard, move |s| s.sintercard(db, &keys, limit));
-        }
-        self.atomic(groups.shards(), move |txn| async move { txn.sintercard(db, &keys, limit).await })
+        let route = self.route_keys(&keys);
+        self.routed(
+            route,
+            keys,
+            move |s, keys| s.sintercard(db, &keys, limit),
+            move |txn, route, keys| async move { txn.sintercard(db, Some(&route), &keys, limit).await },
+        )
     }
 }
 
@@ -797,38 +846,40 @@ impl Handle {
     pub fn mget<K: AsRef<[u8]>>(&self, keys: &[K]) -> Pending<Vec<Option<Bytes>>> {
         let db = self.db;
         let keys = owned(keys);
-        let groups = self.groups(&keys);
-        if let Some(shard) = groups.single() {
-            return self.call(shard, move |s| Ok(s.mget(db, &keys)));
-        }
-        self.atomic(groups.shards(), move |txn| async move { txn.mget(db, &keys).await })
+        let route = self.route_keys(&keys);
+        self.routed(
+            route,
+            keys,
+            move |s, keys| Ok(s.mget(db, &keys)),
+            move |txn, route, keys| async move { txn.mget(db, Some(&route), &keys).await },
+        )
     }
 
     /// MSET across any shards, atomically.
     pub fn mset<K: AsRef<[u8]>, V: AsRef<[u8]>>(&self, pairs: &[(K, V)]) -> Pending<()> {
         let db = self.db;
-        let mut by_shard = group_pairs(self.router(), owned_pairs(pairs));
-        if let [(shard, _)] = by_shard.as_slice() {
-            let (shard, pairs) = (*shard, by_shard.pop().map(|(_, p)| p).unwrap_or_default());
-            return self.call(shard, move |s| s.mset(db, &pairs));
-        }
-        let shards = by_shard.iter().map(|(s, _)| *s).collect();
-        let pairs = by_shard.into_iter().flat_map(|(_, p)| p).collect();
-        self.atomic(shards, move |txn| async move { txn.mset(db, pairs).await })
+        let pairs = owned_pairs(pairs);
+        let route = self.router().route(pairs.iter().map(|(k, _)| &k[..]));
+        self.routed(
+            route,
+            pairs,
+            move |s, pairs| s.mset(db, &pairs),
+            move |txn, route, pairs| async move { txn.mset(db, Some(&route), pairs).await },
+        )
     }
 
     /// MSETNX across any shards: sets all pairs only if none of the keys
     /// exists, atomically.
     pub fn msetnx<K: AsRef<[u8]>, V: AsRef<[u8]>>(&self, pairs: &[(K, V)]) -> Pending<bool> {
         let db = self.db;
-        let mut by_shard = group_pairs(self.router(), owned_pairs(pairs));
-        if let [(shard, _)] = by_shard.as_slice() {
-            let (shard, pairs) = (*shard, by_shard.pop().map(|(_, p)| p).unwrap_or_default());
-            return self.call(shard, move |s| s.msetnx(db, &pairs));
-        }
-        let shards = by_shard.iter().map(|(s, _)| *s).collect();
-        let pairs = by_shard.into_iter().flat_map(|(_, p)| p).collect();
-        self.atomic(shards, move |txn| async move { txn.msetnx(db, pairs).await })
+        let pairs = owned_pairs(pairs);
+        let route = self.router().route(pairs.iter().map(|(k, _)| &k[..]));
+        self.routed(
+            route,
+            pairs,
+            move |s, pairs| s.msetnx(db, &pairs),
+            move |txn, route, pairs| async move { txn.msetnx(db, Some(&route), pairs).await },
+        )
     }
 
     /// DEL across any shards, atomically; returns how many keys existed.
@@ -854,43 +905,49 @@ impl Handle {
 
     fn count_keys(&self, keys: Vec<Bytes>, which: KeyCount) -> Pending<usize> {
         let db = self.db;
-        let groups = self.groups(&keys);
-        if let Some(shard) = groups.single() {
-            return self.call(shard, move |s| {
+        let route = self.route_keys(&keys);
+        self.routed(
+            route,
+            keys,
+            move |s, keys| {
                 Ok(match which {
                     KeyCount::Del => s.del(db, &keys),
                     KeyCount::Exists => s.exists(db, &keys),
                     KeyCount::Touch => s.touch_keys(db, &keys),
                 })
-            });
-        }
-        self.atomic(groups.shards(), move |txn| async move {
-            match which {
-                KeyCount::Del => txn.del(db, &keys).await,
-                KeyCount::Exists => txn.exists(db, &keys).await,
-                KeyCount::Touch => txn.touch(db, &keys).await,
-            }
-        })
+            },
+            move |txn, route, keys| async move {
+                match which {
+                    KeyCount::Del => txn.del(db, Some(&route), &keys).await,
+                    KeyCount::Exists => txn.exists(db, Some(&route), &keys).await,
+                    KeyCount::Touch => txn.touch(db, Some(&route), &keys).await,
+                }
+            },
+        )
     }
 
     /// RENAME `src` to `dst` (keeping the TTL), across shards atomically.
     pub fn rename(&self, src: &[u8], dst: &[u8]) -> Pending<()> {
         let (db, src, dst) = (self.db, Bytes::copy_from_slice(src), Bytes::copy_from_slice(dst));
-        let (first, shards) = self.pair_shards(&src, &dst);
-        if shards.len() == 1 {
-            return self.call(first, move |s| s.rename(db, &src, &dst));
-        }
-        self.atomic(shards, move |txn| async move { txn.rename(db, src, dst).await })
+        let route = self.route_pair(&src, &dst);
+        self.routed(
+            route,
+            (src, dst),
+            move |sh, (src, dst)| sh.rename(db, &src, &dst),
+            move |txn, route, (src, dst)| async move { txn.rename(db, Some(&route), src, dst).await },
+        )
     }
 
     /// RENAMENX: as RENAME, only if `dst` does not exist.
     pub fn renamenx(&self, src: &[u8], dst: &[u8]) -> Pending<bool> {
         let (db, src, dst) = (self.db, Bytes::copy_from_slice(src), Bytes::copy_from_slice(dst));
-        let (first, shards) = self.pair_shards(&src, &dst);
-        if shards.len() == 1 {
-            return self.call(first, move |s| s.renamenx(db, &src, &dst));
-        }
-        self.atomic(shards, move |txn| async move { txn.renamenx(db, src, dst).await })
+        let route = self.route_pair(&src, &dst);
+        self.routed(
+            route,
+            (src, dst),
+            move |sh, (src, dst)| sh.renamenx(db, &src, &dst),
+            move |txn, route, (src, dst)| async move { txn.renamenx(db, Some(&route), src, dst).await },
+        )
     }
 
     /// COPY `src` to `dst` (same database), optionally replacing `dst`.
@@ -902,11 +959,13 @@ impl Handle {
     /// optionally replacing `dst`.
     pub fn copy_to_db(&self, src: &[u8], dst_db: u8, dst: &[u8], replace: bool) -> Pending<bool> {
         let (db, src, dst) = (self.db, Bytes::copy_from_slice(src), Bytes::copy_from_slice(dst));
-        let (first, shards) = self.pair_shards(&src, &dst);
-        if shards.len() == 1 {
-            return self.call(first, move |s| s.copy(db, &src, dst_db, &dst, replace));
-        }
-        self.atomic(shards, move |txn| async move { txn.copy(db, src, dst_db, dst, replace).await })
+        let route = self.route_pair(&src, &dst);
+        self.routed(
+            route,
+            (src, dst),
+            move |sh, (src, dst)| sh.copy(db, &src, dst_db, &dst, replace),
+            move |txn, route, (src, dst)| async move { txn.copy(Some(&route), db, src, dst_db, dst, replace).await },
+        )
     }
 
     /// Number of keys in this handle's database, over all shards.
@@ -949,11 +1008,13 @@ impl Handle {
     /// atomically across shards. `None` when `src` is missing.
     pub fn lmove(&self, src: &[u8], dst: &[u8], from: ListSide, to: ListSide) -> Pending<Option<Bytes>> {
         let (db, src, dst) = (self.db, Bytes::copy_from_slice(src), Bytes::copy_from_slice(dst));
-        let (first, shards) = self.pair_shards(&src, &dst);
-        if shards.len() == 1 {
-            return self.call(first, move |s| s.lmove(db, &src, &dst, from, to));
-        }
-        self.atomic(shards, move |txn| async move { txn.lmove(db, src, dst, from, to).await })
+        let route = self.route_pair(&src, &dst);
+        self.routed(
+            route,
+            (src, dst),
+            move |sh, (src, dst)| sh.lmove(db, &src, &dst, from, to),
+            move |txn, route, (src, dst)| async move { txn.lmove(db, Some(&route), src, dst, from, to).await },
+        )
     }
 
     /// RPOPLPUSH: LMOVE from the tail of `src` to the head of `dst`.
@@ -975,12 +1036,18 @@ impl Handle {
             return Pending::ready(Err(at_least_one_key(op, false)));
         }
         let db = self.db;
-        let groups = self.groups(&keys);
-        if let Some(shard) = groups.single() {
-            let (weights, aggregate) = zset_params(op, weights, aggregate);
-            return self.call(shard, move |s| zset_op_local(s, db, op, &keys, weights.as_deref(), aggregate));
-        }
-        self.atomic(groups.shards(), move |txn| async move { txn.zset_op(db, op, &keys, weights, aggregate).await })
+        let route = self.route_keys(&keys);
+        self.routed(
+            route,
+            (keys, weights),
+            move |s, (keys, weights)| {
+                let (weights, aggregate) = zset_params(op, weights, aggregate);
+                zset_op_local(s, db, op, &keys, weights.as_deref(), aggregate)
+            },
+            move |txn, route, (keys, weights)| async move {
+                txn.zset_op(db, op, Some(&route), &keys, weights, aggregate).await
+            },
+        )
     }
 
     fn zset_algebra_store(
@@ -993,17 +1060,18 @@ impl Handle {
     ) -> Pending<usize> {
         let db = self.db;
         let dst = Bytes::copy_from_slice(dst);
-        let mut all = keys.clone();
-        all.push(dst.clone());
-        let groups = self.groups(&all);
-        if let Some(shard) = groups.single() {
-            let (weights, aggregate) = zset_params(op, weights, aggregate);
-            return self
-                .call(shard, move |s| zset_op_store_local(s, db, op, &dst, &keys, weights.as_deref(), aggregate));
-        }
-        self.atomic(groups.shards(), move |txn| async move {
-            txn.zset_op_store(db, op, dst, &keys, weights, aggregate).await
-        })
+        let route = self.route_store(&dst, &keys);
+        self.routed(
+            route,
+            (dst, keys, weights),
+            move |s, (dst, keys, weights)| {
+                let (weights, aggregate) = zset_params(op, weights, aggregate);
+                zset_op_store_local(s, db, op, &dst, &keys, weights.as_deref(), aggregate)
+            },
+            move |txn, route, (dst, keys, weights)| async move {
+                txn.zset_op_store(db, op, Some(&route), dst, &keys, weights, aggregate).await
+            },
+        )
     }
 
     /// ZUNION across any shards (`weights` one per key).

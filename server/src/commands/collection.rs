@@ -2,7 +2,7 @@
 //! `*SCAN` cursor and options, `numkeys`, and the bound on random picks.
 
 use bytes::Bytes;
-use coreshard_engine::Kind;
+use coreshard_engine::{Kind, Route, Txn};
 
 use crate::cmd::{eq_ic, parse_int, ReplyError};
 
@@ -112,6 +112,25 @@ pub fn scan_start<'a>(args: &'a [Bytes], found: Option<Kind>, want: Kind) -> Res
     Ok(ScanStart::Scan { cursor, opts: ScanOptions::parse(&args[3..])? })
 }
 
+/// The first of `keys` (their route is `route`, every shard held by `txn`)
+/// that exists, with its shard; WRONGTYPE when it holds another kind than
+/// `want`. Every key's kind is read first, all shards at once, as the
+/// `*MPOP` commands scan their keys in order.
+pub async fn first_of_kind(
+    txn: &Txn,
+    route: &Route,
+    db: u8,
+    keys: &[Bytes],
+    want: Kind,
+) -> Result<Option<(usize, usize)>, ReplyError> {
+    let kinds = txn.for_keys(db, Some(route), keys, |s, db, k| Ok(s.kind_of(db, k))).await?;
+    let Some(first) = kinds.iter().position(Option::is_some) else { return Ok(None) };
+    if kinds[first] != Some(want) {
+        return Err(coreshard_engine::Error::WrongType.into());
+    }
+    Ok(route.owner(first).map(|shard| (first, shard)))
+}
+
 /// Writes the `[cursor, []]` reply of a scan that found nothing.
 pub fn reply_empty_scan(out: &mut crate::resp::ReplyBuf) {
     out.array(2);
@@ -138,6 +157,7 @@ pub(crate) fn run_lines(resp3: bool, lines: &[&str]) -> Vec<String> {
     use crate::resp::ReplyBuf;
 
     let mut shard = Shard::new(0, ShardConfig::default());
+    let core = crate::core_state::CoreState::new(0);
     lines
         .iter()
         .map(|line| {
@@ -145,12 +165,12 @@ pub(crate) fn run_lines(resp3: bool, lines: &[&str]) -> Vec<String> {
             let cmd = crate::commands::lookup(&args[0]).unwrap_or_else(|| panic!("unknown command in {line}"));
             assert!(cmd.arity_ok(args.len()), "arity of {line}");
             let f = match cmd.run {
-                Run::Shard(f) | Run::Keyed { shard: f, .. } => f,
+                Run::Shard(f) | Run::Keyed { shard: f, .. } | Run::Blocking { shard: f, .. } => f,
                 _ => panic!("{line} does not run on a shard"),
             };
             let mut out = ReplyBuf::new(resp3);
-            crate::conn::exec_shard(f, &mut shard, 0, &args, &mut out);
-            String::from_utf8(out.buf).unwrap_or_else(|e| panic!("{line}: {e}"))
+            crate::conn::run_shard_command(&core, f, &mut shard, 0, &args, &mut out);
+            String::from_utf8(out.into_bytes()).unwrap_or_else(|e| panic!("{line}: {e}"))
         })
         .collect()
 }

@@ -103,7 +103,9 @@ pub async fn run_subcommand(conn: &mut Conn, subs: &'static [&'static Command], 
     match cmd.run {
         Run::Conn(f) => f(conn, &args),
         Run::Async(f) => f(conn, args).await,
-        Run::Shard(_) | Run::Keyed { .. } => Err(ReplyError::text("ERR subcommand cannot run on the connection")),
+        Run::Shard(_) | Run::Keyed { .. } | Run::Blocking { .. } => {
+            Err(ReplyError::text("ERR subcommand cannot run on the connection"))
+        }
     }
 }
 
@@ -124,7 +126,7 @@ pub fn reply_help(out: &mut ReplyBuf, container: &[u8], lines: &[&str]) {
 /// Releases what a closing connection holds elsewhere (subscriptions,
 /// watches, blocked waits).
 pub async fn on_disconnect(conn: &mut Conn) {
-    crate::pubsub::on_disconnect(conn);
+    crate::pubsub::unsubscribe_all(conn);
     transaction::on_disconnect(conn).await;
 }
 

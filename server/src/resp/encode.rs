@@ -8,18 +8,87 @@ use coreshard_engine::types::write_score;
 
 /// A connection's reply buffer: replies are appended here and the whole
 /// buffer goes out in one write per pipeline.
+///
+/// Code that may fail after writing part of a reply takes a [`Mark`] first
+/// and [`rollback`](Self::rollback)s to it, so a failed command leaves no
+/// half reply behind.
 #[derive(Debug, Default, Clone)]
 pub struct ReplyBuf {
-    /// The encoded bytes.
-    pub buf: Vec<u8>,
-    /// RESP3 (after `HELLO 3`) or RESP2.
-    pub resp3: bool,
+    buf: Vec<u8>,
+    resp3: bool,
+}
+
+/// A position in a [`ReplyBuf`] to roll back to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Mark(usize);
+
+impl Mark {
+    /// Bytes written before the mark.
+    pub fn offset(self) -> usize {
+        self.0
+    }
 }
 
 impl ReplyBuf {
     /// An empty buffer for the given protocol.
     pub fn new(resp3: bool) -> ReplyBuf {
         ReplyBuf { buf: Vec::new(), resp3 }
+    }
+
+    /// Whether replies are RESP3 (after `HELLO 3`) rather than RESP2.
+    #[inline]
+    pub fn resp3(&self) -> bool {
+        self.resp3
+    }
+
+    /// Switches the protocol of the replies written from now on.
+    pub fn set_resp3(&mut self, resp3: bool) {
+        self.resp3 = resp3;
+    }
+
+    /// The current end of the buffer, to roll back to.
+    #[inline]
+    pub fn mark(&self) -> Mark {
+        Mark(self.buf.len())
+    }
+
+    /// Drops everything written after `mark`.
+    #[inline]
+    pub fn rollback(&mut self, mark: Mark) {
+        self.buf.truncate(mark.0);
+    }
+
+    /// The bytes written since `mark`.
+    pub fn since(&self, mark: Mark) -> &[u8] {
+        self.buf.get(mark.0..).unwrap_or_default()
+    }
+
+    /// The encoded bytes.
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// The encoded bytes, taking the buffer.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.buf
+    }
+
+    /// Takes the encoded bytes out (to write them), leaving the buffer
+    /// empty; [`reuse`](Self::reuse) gives the allocation back.
+    pub fn take(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.buf)
+    }
+
+    /// Gives back an allocation taken with [`take`](Self::take), emptied.
+    pub fn reuse(&mut self, mut buf: Vec<u8>) {
+        buf.clear();
+        self.buf = buf;
+    }
+
+    /// Drops everything written.
+    pub fn clear(&mut self) {
+        self.buf.clear();
     }
 
     /// Bytes written so far.
@@ -200,14 +269,14 @@ mod tests {
             r.null();
             r.boolean(true);
         }
-        assert_eq!(r2.buf, b"*2\r\n$1\r\nk\r\n$3\r\n1.5\r\n$-1\r\n:1\r\n");
-        assert_eq!(r3.buf, b"%1\r\n$1\r\nk\r\n,1.5\r\n_\r\n#t\r\n");
+        assert_eq!(r2.as_bytes(), b"*2\r\n$1\r\nk\r\n$3\r\n1.5\r\n$-1\r\n:1\r\n");
+        assert_eq!(r3.as_bytes(), b"%1\r\n$1\r\nk\r\n,1.5\r\n_\r\n#t\r\n");
     }
 
     #[test]
     fn errors_never_break_the_line() {
         let mut r = ReplyBuf::new(false);
         r.error("ERR a\r\nb");
-        assert_eq!(r.buf, b"-ERR a  b\r\n");
+        assert_eq!(r.as_bytes(), b"-ERR a  b\r\n");
     }
 }

@@ -4,4 +4,4 @@ pub mod decode;
 pub mod encode;
 
 pub use decode::{check, parse, peek_name_and_key, DecodeError, Frame, Limits};
-pub use encode::ReplyBuf;
+pub use encode::{Mark, ReplyBuf};

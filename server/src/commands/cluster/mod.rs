@@ -33,7 +33,7 @@ pub const CLUSTER_DISABLED: ReplyError = ReplyError::text("ERR This instance has
 /// Whether this connection talks to a cluster node: shard ports always
 /// are; the main port only with `main-port-cluster`.
 pub fn cluster_enabled(conn: &Conn) -> bool {
-    matches!(conn.port, PortKind::Shard(_)) || conn.server.config.read().is_ok_and(|c| c.main_port_cluster)
+    matches!(conn.client.port, PortKind::Shard(_)) || conn.server.settings().main_port_cluster
 }
 
 /// `CLUSTER subcommand ...`.
@@ -115,7 +115,9 @@ fn run(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
         match cmd.run {
             Run::Conn(f) => f(conn, &args),
             Run::Async(f) => f(conn, args).await,
-            Run::Shard(_) | Run::Keyed { .. } => Err(ReplyError::text("ERR subcommand cannot run on the connection")),
+            Run::Shard(_) | Run::Keyed { .. } | Run::Blocking { .. } => {
+                Err(ReplyError::text("ERR subcommand cannot run on the connection"))
+            }
         }
     })
 }

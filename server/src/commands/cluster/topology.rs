@@ -21,7 +21,7 @@ struct Node {
 
 /// The nodes, and which one this connection is talking to.
 fn topology(conn: &Conn) -> (Vec<Node>, usize) {
-    let cfg = conn.server.config();
+    let cfg = conn.server.settings();
     let ids = &conn.server.node_ids;
     if !cfg.shard_ports {
         let node =
@@ -37,7 +37,7 @@ fn topology(conn: &Conn) -> (Vec<Node>, usize) {
             epoch: i as u64 + 1,
         })
         .collect();
-    let me = match conn.port {
+    let me = match conn.client.port {
         PortKind::Shard(i) => i,
         PortKind::Main => conn.ctx.id(),
     };

@@ -36,10 +36,7 @@ pub fn authenticate(server: &ServerState, user: &[u8], password: &[u8]) -> Resul
     if user != b"default" {
         return Err(WRONGPASS);
     }
-    let ok = match server.config.read() {
-        Ok(c) => c.requirepass.as_ref().is_none_or(|p| same_secret(p.as_bytes(), password)),
-        Err(_) => false,
-    };
+    let ok = server.settings().requirepass.as_ref().is_none_or(|p| same_secret(p.as_bytes(), password));
     if ok {
         Ok(())
     } else {
@@ -52,7 +49,7 @@ fn run(conn: &mut Conn, args: &[Bytes]) -> CmdResult {
         return Err(ReplyError::syntax());
     }
     let (user, password) = if args.len() == 2 {
-        if !conn.server.auth_required.load(std::sync::atomic::Ordering::Relaxed) {
+        if conn.server.settings().requirepass.is_none() {
             return Err(ReplyError::text(
                 "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
             ));

@@ -1,18 +1,20 @@
 //! CLIENT LIST, CLIENT INFO, CLIENT KILL and CLIENT UNBLOCK. A connection
 //! lives on the core that accepted it and is registered there
-//! (`local::Local::clients`), so LIST, KILL and UNBLOCK visit every core: the closure sent to each shard reads or
-//! kills that core's own clients on its own thread.
+//! (`CoreState::clients`), so LIST, KILL and UNBLOCK visit every core: the
+//! closure sent to each shard reads or kills that core's own clients on its
+//! own thread.
 
+use std::collections::HashMap;
 use std::fmt::Write;
+use std::rc::Rc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use coreshard_engine::Shard;
-use futures_util::future::join_all;
 
+use crate::client::ClientEntry;
 use crate::cmd::{eq_ic, flags, parse_int, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run};
 use crate::conn::Conn;
-use crate::local::{self, ClientEntry};
+use crate::core_state::on_every_core;
 
 const FLAGS: u32 = flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE;
 
@@ -147,20 +149,12 @@ pub fn describe(c: &ClientEntry, now: Instant, out: &mut String) {
 
 /// Runs `f` on every core's client registry (on that core's thread) and
 /// collects the results in shard order.
-async fn on_every_core<R, F>(conn: &Conn, f: F) -> Result<Vec<R>, ReplyError>
+async fn on_every_registry<R, F>(conn: &Conn, f: F) -> Result<Vec<R>, ReplyError>
 where
     R: Send + 'static,
-    F: Fn(&std::collections::HashMap<u64, std::rc::Rc<ClientEntry>>) -> R + Clone + Send + 'static,
+    F: Fn(&HashMap<u64, Rc<ClientEntry>>) -> R + Clone + Send + 'static,
 {
-    let calls = (0..conn.ctx.shards()).map(|i| {
-        let f = f.clone();
-        conn.ctx.call(i, move |_: &mut Shard| local::with(|l| f(&l.clients.borrow())))
-    });
-    let mut out = Vec::new();
-    for r in join_all(calls).await {
-        out.push(r?);
-    }
-    Ok(out)
+    on_every_core(&conn.ctx, move |core, _| f(&core.clients.borrow())).await
 }
 
 fn list(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
@@ -178,7 +172,7 @@ fn list(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
         } else if args.len() != 2 {
             return Err(ReplyError::syntax());
         }
-        let per_core = on_every_core(conn, move |clients| {
+        let per_core = on_every_registry(conn, move |clients| {
             let now = Instant::now();
             let mut lines: Vec<(u64, String)> = Vec::new();
             for c in clients.values() {
@@ -284,7 +278,7 @@ fn kill(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
     Box::pin(async move {
         let filter = parse_kill(conn, &args)?;
         let me = conn.client.id;
-        let killed: usize = on_every_core(conn, move |clients| {
+        let killed: usize = on_every_registry(conn, move |clients| {
             let mut n = 0;
             for c in clients.values().filter(|c| filter.matches(c)) {
                 if c.id == me {
@@ -330,15 +324,13 @@ fn unblock(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
             Some(_) => return Err(ReplyError::text("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")),
         };
         let id = parse_int(&args[2])?;
-        let calls = (0..conn.ctx.shards()).map(|i| {
-            conn.ctx.call(i, move |_: &mut Shard| {
-                u64::try_from(id).is_ok_and(|id| crate::blocking::unblock_client(id, error))
-            })
-        });
-        let mut unblocked = false;
-        for r in join_all(calls).await {
-            unblocked |= r?;
-        }
+        let Ok(id) = u64::try_from(id) else {
+            conn.out.int(0);
+            return Ok(());
+        };
+        let per_core =
+            on_every_core(&conn.ctx, move |core, _| crate::blocking::unblock_client(core, id, error)).await?;
+        let unblocked = per_core.into_iter().any(|u| u);
         conn.out.int(i64::from(unblocked));
         Ok(())
     })

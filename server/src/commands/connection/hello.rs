@@ -59,7 +59,7 @@ fn run(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
             authenticate(&conn.server, &args[user], &args[pass])?;
             conn.set_authed(true);
         }
-        if !conn.authed && conn.server.auth_required.load(std::sync::atomic::Ordering::Relaxed) {
+        if !conn.authed() && conn.server.settings().requirepass.is_some() {
             return Err(ReplyError::text(
                 "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
             ));
@@ -79,7 +79,7 @@ fn run(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
         out.bulk(b"version");
         out.bulk(REDIS_VERSION.as_bytes());
         out.bulk(b"proto");
-        out.int(if out.resp3 { 3 } else { 2 });
+        out.int(if out.resp3() { 3 } else { 2 });
         out.bulk(b"id");
         out.int(conn.client.id as i64);
         out.bulk(b"mode");

@@ -20,7 +20,7 @@ fn run(conn: &mut Conn, args: &[Bytes]) -> CmdResult {
         return Err(ReplyError::arity("ping"));
     }
     // In RESP2 subscribed mode PING answers as a pub/sub message.
-    if conn.is_subscribed() && !conn.out.resp3 {
+    if conn.subs.any() && !conn.out.resp3() {
         conn.out.array(2);
         conn.out.bulk(b"pong");
         conn.out.bulk(args.get(1).map_or(&b""[..], |m| &m[..]));

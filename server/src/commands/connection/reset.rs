@@ -1,11 +1,7 @@
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
-
 use bytes::Bytes;
 
 use crate::cmd::{flags, Command, KeySpec, LocalFuture, Run};
-use crate::conn::Conn;
-use crate::keyevents::WatchFlag;
+use crate::conn::{Conn, TxState};
 
 /// `RESET`: back to a fresh connection's state.
 pub const RESET: Command = Command {
@@ -40,15 +36,13 @@ fn run(conn: &mut Conn, _args: Vec<Bytes>) -> LocalFuture<'_> {
 async fn reset(conn: &mut Conn) {
     // Subscriptions, watches and blocked waits registered on other cores.
     crate::commands::on_disconnect(conn).await;
-    conn.multi = None;
-    conn.watched.clear();
-    conn.watch_flag = Arc::new(WatchFlag::default());
-    conn.channels.clear();
-    conn.patterns.clear();
+    conn.tx = TxState::default();
+    conn.subs.channels.clear();
+    conn.subs.patterns.clear();
     conn.readonly = false;
     conn.db = 0;
     conn.set_resp3(false).await;
-    let authed = !conn.server.auth_required.load(Ordering::Relaxed);
+    let authed = conn.server.settings().requirepass.is_none();
     conn.set_authed(authed);
     let c = &conn.client;
     c.multi.set(-1);

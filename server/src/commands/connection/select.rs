@@ -17,7 +17,7 @@ pub const SELECT: Command = Command {
 
 fn run(conn: &mut Conn, args: &[Bytes]) -> CmdResult {
     let db = parse_int(&args[1])?;
-    let databases = conn.server.config().databases as i64;
+    let databases = conn.server.settings().databases as i64;
     if !(0..databases).contains(&db) {
         return Err(ReplyError::text("ERR DB index is out of range"));
     }

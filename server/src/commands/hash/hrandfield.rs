@@ -43,7 +43,7 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     }
     if with_values {
         let pairs = c.shard.hrandfield_withvalues(c.db, &args[1], count)?;
-        if c.out.resp3 {
+        if c.out.resp3() {
             c.out.array(pairs.len());
             for (f, v) in &pairs {
                 c.out.array(2);

@@ -1,8 +1,6 @@
 use bytes::Bytes;
-use coreshard_engine::Txn;
 
-use crate::cmd::{eq_ic, flags, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run, ShardCall};
-use crate::resp::ReplyBuf;
+use crate::cmd::{eq_ic, flags, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run, ShardCall, TxnCall};
 
 /// `COPY source destination [DB destination-db] [REPLACE]`, atomic across
 /// shards.
@@ -47,10 +45,11 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+fn spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
     Box::pin(async move {
         let (dst_db, replace) = parse_options(&args[3..])?;
-        let copied = txn.copy(db, args[1].clone(), dst_db.unwrap_or(db), args[2].clone(), replace).await?;
+        let copied = txn.copy(Some(route), db, args[1].clone(), dst_db.unwrap_or(db), args[2].clone(), replace).await?;
         out.int(i64::from(copied));
         Ok(())
     })

@@ -2,10 +2,8 @@
 //! across shards.
 
 use bytes::Bytes;
-use coreshard_engine::Txn;
 
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
-use crate::resp::ReplyBuf;
+use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall, TxnCall};
 
 /// `DEL key [key ...]`.
 pub const DEL: Command = Command {
@@ -76,30 +74,34 @@ fn touch(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-fn del_spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+fn del_spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
     Box::pin(async move {
-        out.int(txn.del(db, &args[1..]).await? as i64);
+        out.int(txn.del(db, Some(route), &args[1..]).await? as i64);
         Ok(())
     })
 }
 
-fn unlink_spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+fn unlink_spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
     Box::pin(async move {
-        out.int(txn.unlink(db, &args[1..]).await? as i64);
+        out.int(txn.unlink(db, Some(route), &args[1..]).await? as i64);
         Ok(())
     })
 }
 
-fn exists_spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+fn exists_spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
     Box::pin(async move {
-        out.int(txn.exists(db, &args[1..]).await? as i64);
+        out.int(txn.exists(db, Some(route), &args[1..]).await? as i64);
         Ok(())
     })
 }
 
-fn touch_spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+fn touch_spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
     Box::pin(async move {
-        out.int(txn.touch(db, &args[1..]).await? as i64);
+        out.int(txn.touch(db, Some(route), &args[1..]).await? as i64);
         Ok(())
     })
 }

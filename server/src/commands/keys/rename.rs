@@ -1,10 +1,8 @@
 //! RENAME and RENAMENX, atomic across shards.
 
 use bytes::Bytes;
-use coreshard_engine::Txn;
 
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
-use crate::resp::ReplyBuf;
+use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall, TxnCall};
 
 /// `RENAME key newkey`.
 pub const RENAME: Command = Command {
@@ -42,17 +40,19 @@ fn renamenx(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-fn rename_spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+fn rename_spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
     Box::pin(async move {
-        txn.rename(db, args[1].clone(), args[2].clone()).await?;
+        txn.rename(db, Some(route), args[1].clone(), args[2].clone()).await?;
         out.ok();
         Ok(())
     })
 }
 
-fn renamenx_spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+fn renamenx_spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
     Box::pin(async move {
-        let done = txn.renamenx(db, args[1].clone(), args[2].clone()).await?;
+        let done = txn.renamenx(db, Some(route), args[1].clone(), args[2].clone()).await?;
         out.int(i64::from(done));
         Ok(())
     })

@@ -30,7 +30,7 @@ fn run(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
     Box::pin(async move {
         let a = parse_index(&args[1], "ERR invalid first DB index")?;
         let b = parse_index(&args[2], "ERR invalid second DB index")?;
-        let databases = conn.server.config().databases as i64;
+        let databases = conn.server.settings().databases as i64;
         let (Ok(a), Ok(b)) = (u8::try_from(a), u8::try_from(b)) else {
             return Err(ReplyError::text("ERR DB index is out of range"));
         };

@@ -1,10 +1,9 @@
 use bytes::Bytes;
 use coreshard_engine::types::ListSide;
-use coreshard_engine::Txn;
+use coreshard_engine::Route;
 
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
+use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall, TxnCall};
 use crate::conn::Conn;
-use crate::resp::ReplyBuf;
 
 /// `BRPOP key [key ...] timeout`.
 pub const BRPOP: Command = Command {
@@ -12,7 +11,7 @@ pub const BRPOP: Command = Command {
     arity: -3,
     flags: flags::WRITE | flags::NOSCRIPT | flags::BLOCKING,
     keys: KeySpec::Range { first: 1, last: -2, step: 1 },
-    run: Run::Keyed { shard: run, spanning },
+    run: Run::Blocking { shard: run, spanning, block },
     group: "list",
     summary: "Remove and get the last element in a list, or block until one is available",
     since: "2.0.0",
@@ -22,10 +21,11 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     super::blpop::pop_first(c, args, ListSide::Right)
 }
 
-fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
-    Box::pin(super::blpop::pop_first_spanning(txn, db, args, ListSide::Right, out))
+fn spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
+    Box::pin(super::blpop::pop_first_spanning(txn, route, db, args, ListSide::Right, out))
 }
 
-pub(super) fn block(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
-    Box::pin(super::blpop::block_pop(conn, args, ListSide::Right))
+fn block(conn: &mut Conn, route: Route, args: Vec<Bytes>) -> LocalFuture<'_> {
+    Box::pin(super::blpop::block_pop(conn, route, args, ListSide::Right))
 }

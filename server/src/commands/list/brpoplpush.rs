@@ -1,9 +1,9 @@
 use bytes::Bytes;
 use coreshard_engine::types::ListSide;
-use coreshard_engine::Txn;
+use coreshard_engine::{Route, Txn};
 
 use crate::blocking;
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
+use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall, TxnCall};
 use crate::conn::Conn;
 use crate::resp::ReplyBuf;
 
@@ -14,7 +14,7 @@ pub const BRPOPLPUSH: Command = Command {
     arity: 4,
     flags: flags::WRITE | flags::DENYOOM | flags::NOSCRIPT | flags::BLOCKING,
     keys: KeySpec::TWO,
-    run: Run::Keyed { shard: run, spanning },
+    run: Run::Blocking { shard: run, spanning, block },
     group: "list",
     summary: "Pop an element from a list, push it to another list and return it; or block until one is available",
     since: "2.2.0",
@@ -25,20 +25,21 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     super::blmove::move_now(c, args, ListSide::Right, ListSide::Left)
 }
 
-async fn span(txn: &Txn, db: u8, args: &[Bytes], out: &mut ReplyBuf) -> CmdResult {
+async fn span(txn: &Txn, route: &Route, db: u8, args: &[Bytes], out: &mut ReplyBuf) -> CmdResult {
     blocking::parse_timeout(&args[3])?;
-    super::blmove::move_now_spanning(txn, db, args, ListSide::Right, ListSide::Left, out).await
+    super::blmove::move_now_spanning(txn, route, db, args, ListSide::Right, ListSide::Left, out).await
 }
 
-fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
-    Box::pin(span(txn, db, args, out))
+fn spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
+    Box::pin(span(txn, route, db, args, out))
 }
 
-async fn block_run(conn: &mut Conn, args: Vec<Bytes>) -> CmdResult {
+async fn block_run(conn: &mut Conn, route: Route, args: Vec<Bytes>) -> CmdResult {
     let timeout = blocking::parse_timeout(&args[3])?;
-    super::blmove::block_move(conn, &args, ListSide::Right, ListSide::Left, timeout).await
+    super::blmove::block_move(conn, route, &args, ListSide::Right, ListSide::Left, timeout).await
 }
 
-pub(super) fn block(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
-    Box::pin(block_run(conn, args))
+fn block(conn: &mut Conn, route: Route, args: Vec<Bytes>) -> LocalFuture<'_> {
+    Box::pin(block_run(conn, route, args))
 }

@@ -1,7 +1,7 @@
 use bytes::Bytes;
-use coreshard_engine::Txn;
+use coreshard_engine::{Route, Txn};
 
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
+use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall, TxnCall};
 use crate::resp::ReplyBuf;
 
 /// `LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]`: pops from the
@@ -29,11 +29,17 @@ pub(super) fn pop_at(c: &mut ShardCall<'_>, args: &[Bytes], at: usize) -> CmdRes
 }
 
 /// [`pop_at`] over keys on several shards held by `txn`.
-pub(super) async fn pop_at_spanning(txn: &Txn, db: u8, args: &[Bytes], at: usize, out: &mut ReplyBuf) -> CmdResult {
+pub(super) async fn pop_at_spanning(
+    txn: &Txn,
+    route: &Route,
+    db: u8,
+    args: &[Bytes],
+    at: usize,
+    out: &mut ReplyBuf,
+) -> CmdResult {
     let m = super::parse_mpop(args, at)?;
     let keys = &args[m.first_key..m.first_key + m.numkeys];
-    let router = super::router()?;
-    match super::mpop_spanning(txn, &router, db, keys, m.side, m.count).await? {
+    match super::mpop_spanning(txn, route, db, keys, m.side, m.count).await? {
         Some((key, values)) => super::mpop_reply(out, &key, &values),
         None => out.null_array(),
     }
@@ -44,6 +50,7 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     pop_at(c, args, 1)
 }
 
-fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
-    Box::pin(pop_at_spanning(txn, db, args, 1, out))
+fn spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
+    Box::pin(pop_at_spanning(txn, route, db, args, 1, out))
 }

@@ -8,10 +8,10 @@
 
 use bytes::Bytes;
 use coreshard_engine::types::ListSide;
-use coreshard_engine::{Error, Kind, Router, Shard, Txn};
-use futures_util::future::join_all;
+use coreshard_engine::{Kind, Route, Shard, Txn};
 
-use crate::cmd::{eq_ic, parse_int, AsyncFn, CmdResult, Command, ReplyError, ShardCall};
+use crate::cmd::{eq_ic, parse_int, CmdResult, Command, ReplyError, ShardCall};
+use crate::commands::collection::first_of_kind;
 use crate::resp::ReplyBuf;
 
 mod blmove;
@@ -62,18 +62,6 @@ pub const COMMANDS: &[&Command] = &[
     &brpoplpush::BRPOPLPUSH,
     &blmpop::BLMPOP,
 ];
-
-/// The blocking form of the family's blocking commands, by name.
-pub fn blocking_form(name: &str) -> Option<AsyncFn> {
-    Some(match name {
-        "blpop" => blpop::block,
-        "brpop" => brpop::block,
-        "blmove" => blmove::block,
-        "brpoplpush" => brpoplpush::block,
-        "blmpop" => blmpop::block,
-        _ => return None,
-    })
-}
 
 /// `LEFT` or `RIGHT`, else a syntax error.
 pub(crate) fn parse_side(arg: &[u8]) -> Result<ListSide, ReplyError> {
@@ -196,68 +184,35 @@ pub(crate) fn mpop_local(
     Ok(None)
 }
 
-/// [`mpop_local`] over keys on several shards, all held by `txn`: the kinds
-/// of every key are read first, then the first list in key order is popped.
+/// [`mpop_local`] over keys on several shards (their route is `route`), all
+/// held by `txn`: the kinds of every key are read first, then the first list
+/// in key order is popped.
 pub(crate) async fn mpop_spanning(
     txn: &Txn,
-    router: &Router,
+    route: &Route,
     db: u8,
     keys: &[Bytes],
     side: ListSide,
     count: i64,
 ) -> Result<Option<(Bytes, Vec<Bytes>)>, ReplyError> {
-    let groups = group_by_shard(router, keys);
-    let reads = groups.iter().map(|(shard, positions)| {
-        let owned: Vec<(usize, Bytes)> = positions.iter().map(|&i| (i, Bytes::copy_from_slice(&keys[i]))).collect();
-        txn.run(*shard, move |s| owned.into_iter().map(|(i, k)| (i, s.kind_of(db, &k))).collect::<Vec<_>>())
-    });
-    let mut kinds: Vec<Option<Kind>> = vec![None; keys.len()];
-    for part in join_all(reads).await {
-        for (i, kind) in part? {
-            kinds[i] = kind;
-        }
-    }
-    let Some(first) = kinds.iter().position(Option::is_some) else { return Ok(None) };
-    if kinds[first] != Some(Kind::List) {
-        return Err(Error::WrongType.into());
-    }
-    let shard = groups.iter().find(|(_, p)| p.contains(&first)).map_or(0, |(s, _)| *s);
+    let Some((first, shard)) = first_of_kind(txn, route, db, keys, Kind::List).await? else { return Ok(None) };
     let key = Bytes::copy_from_slice(&keys[first]);
     let k = key.clone();
     let values = txn.run(shard, move |s| s.list_pop_count(db, &k, side, count)).await??;
     Ok(values.map(|v| (key, v)))
 }
 
-/// Key positions grouped by owning shard, in shard order.
-pub(crate) fn group_by_shard(router: &Router, keys: &[Bytes]) -> Vec<(usize, Vec<usize>)> {
-    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
-    for (i, k) in keys.iter().enumerate() {
-        let s = router.shard_of(k);
-        match groups.iter_mut().find(|(x, _)| *x == s) {
-            Some((_, v)) => v.push(i),
-            None => groups.push((s, vec![i])),
-        }
-    }
-    groups.sort_unstable_by_key(|(s, _)| *s);
-    groups
-}
-
-/// LMOVE with `src` and `dst` on shards held by `txn` (the engine's
-/// `Txn::lmove`: both keys type-checked before the pop). `None` when `src`
-/// is missing.
+/// LMOVE with `src` and `dst` (route `route`) on shards held by `txn` (the
+/// engine's `Txn::lmove`: both keys type-checked before the pop). `None`
+/// when `src` is missing.
 pub(crate) async fn move_spanning(
     txn: &Txn,
+    route: &Route,
     db: u8,
     src: &[u8],
     dst: &[u8],
     from: ListSide,
     to: ListSide,
 ) -> Result<Option<Bytes>, ReplyError> {
-    Ok(txn.lmove(db, Bytes::copy_from_slice(src), Bytes::copy_from_slice(dst), from, to).await?)
-}
-
-/// The router of this core's engine, for spanning forms that must find
-/// each key's shard.
-pub(crate) fn router() -> Result<Router, ReplyError> {
-    crate::blocking::router().ok_or(ReplyError::text("ERR shard routing is not available on this thread"))
+    Ok(txn.lmove(db, Some(route), Bytes::copy_from_slice(src), Bytes::copy_from_slice(dst), from, to).await?)
 }

@@ -1,8 +1,8 @@
 use bytes::Bytes;
 use coreshard_engine::types::ListSide;
-use coreshard_engine::Txn;
+use coreshard_engine::{Route, Txn};
 
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
+use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall, TxnCall};
 use crate::resp::ReplyBuf;
 
 /// `RPOPLPUSH source destination`: LMOVE source destination RIGHT LEFT.
@@ -23,12 +23,13 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-async fn span(txn: &Txn, db: u8, args: &[Bytes], out: &mut ReplyBuf) -> CmdResult {
-    let v = super::move_spanning(txn, db, &args[1], &args[2], ListSide::Right, ListSide::Left).await?;
+async fn span(txn: &Txn, route: &Route, db: u8, args: &[Bytes], out: &mut ReplyBuf) -> CmdResult {
+    let v = super::move_spanning(txn, route, db, &args[1], &args[2], ListSide::Right, ListSide::Left).await?;
     out.bulk_opt(v.as_deref());
     Ok(())
 }
 
-fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
-    Box::pin(span(txn, db, args, out))
+fn spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
+    Box::pin(span(txn, route, db, args, out))
 }

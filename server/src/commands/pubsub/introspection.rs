@@ -1,11 +1,10 @@
 use std::collections::HashSet;
 
 use bytes::Bytes;
-use futures_util::future::join_all;
 
 use crate::cmd::{eq_ic, flags, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run};
 use crate::conn::Conn;
-use crate::pubsub;
+use crate::core_state::on_every_core;
 
 /// `PUBSUB CHANNELS [pattern] | NUMSUB [channel ...] | NUMPAT | HELP`.
 pub const PUBSUB: Command = Command {
@@ -36,23 +35,6 @@ fn run(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
     Box::pin(pubsub_cmd(conn, args))
 }
 
-/// Runs `f` on every core (this one without a hop) and collects the results.
-async fn on_every_core<R: Send + 'static>(
-    conn: &Conn,
-    f: impl Fn() -> R + Send + Clone + 'static,
-) -> Result<Vec<R>, ReplyError> {
-    let local = conn.ctx.id();
-    let remote = join_all((0..conn.ctx.shards()).filter(|&s| s != local).map(|s| {
-        let f = f.clone();
-        conn.ctx.call(s, move |_| f())
-    }));
-    let mut all = vec![f()];
-    for r in remote.await {
-        all.push(r?);
-    }
-    Ok(all)
-}
-
 async fn pubsub_cmd(conn: &mut Conn, args: Vec<Bytes>) -> CmdResult {
     let sub = &args[1];
     if eq_ic(sub, "channels") {
@@ -60,7 +42,7 @@ async fn pubsub_cmd(conn: &mut Conn, args: Vec<Bytes>) -> CmdResult {
             return Err(subcommand_error(sub));
         }
         let pattern: Option<Bytes> = args.get(2).map(|p| Bytes::copy_from_slice(p));
-        let per_core = on_every_core(conn, move || pubsub::channels(pattern.as_deref())).await?;
+        let per_core = on_every_core(&conn.ctx, move |core, _| core.pubsub.channels(pattern.as_deref())).await?;
         let all: HashSet<Bytes> = per_core.into_iter().flatten().collect();
         conn.out.array(all.len());
         for c in &all {
@@ -69,7 +51,7 @@ async fn pubsub_cmd(conn: &mut Conn, args: Vec<Bytes>) -> CmdResult {
     } else if eq_ic(sub, "numsub") {
         let channels: Vec<Bytes> = args[2..].iter().map(|c| Bytes::copy_from_slice(c)).collect();
         let asked = channels.clone();
-        let per_core = on_every_core(conn, move || pubsub::numsub(&asked)).await?;
+        let per_core = on_every_core(&conn.ctx, move |core, _| core.pubsub.numsub(&asked)).await?;
         conn.out.array(2 * channels.len());
         for (i, c) in channels.iter().enumerate() {
             conn.out.bulk(c);
@@ -79,7 +61,7 @@ async fn pubsub_cmd(conn: &mut Conn, args: Vec<Bytes>) -> CmdResult {
         if args.len() != 2 {
             return Err(ReplyError::arity("pubsub|numpat"));
         }
-        let per_core = on_every_core(conn, pubsub::patterns).await?;
+        let per_core = on_every_core(&conn.ctx, |core, _| core.pubsub.patterns()).await?;
         let all: HashSet<Bytes> = per_core.into_iter().flatten().collect();
         conn.out.int(all.len() as i64);
     } else if eq_ic(sub, "help") {

@@ -3,7 +3,7 @@ use futures_util::future::join_all;
 
 use crate::cmd::{flags, Command, KeySpec, LocalFuture, Run};
 use crate::conn::Conn;
-use crate::pubsub;
+use crate::core_state::on_core;
 
 /// `PUBLISH channel message`.
 pub const PUBLISH: Command = Command {
@@ -25,9 +25,9 @@ fn run(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
         // this core's subscribers need no hop.
         let remote = join_all((0..conn.ctx.shards()).filter(|&s| s != local).map(|s| {
             let (channel, message) = (channel.clone(), message.clone());
-            conn.ctx.call(s, move |_| pubsub::deliver(&channel, &message))
+            on_core(&conn.ctx, s, move |core, _| core.pubsub.deliver(&channel, &message))
         }));
-        let here = pubsub::deliver(channel, message);
+        let here = conn.core.pubsub.deliver(channel, message);
         let mut n = here;
         for r in remote.await {
             n += r?;

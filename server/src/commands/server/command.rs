@@ -445,7 +445,7 @@ mod tests {
         // Redis 7.0.15's COMMAND INFO GET, except key-spec flags (RO only) and the
         // category list (no @keyspace for string commands either way).
         let want = b"*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n+@string\r\n+@fast\r\n*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*1\r\n+RO\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n";
-        assert_eq!(String::from_utf8_lossy(&out.buf), String::from_utf8_lossy(want));
+        assert_eq!(String::from_utf8_lossy(out.as_bytes()), String::from_utf8_lossy(want));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Ru
 use crate::commands::{reply_help, run_subcommand};
 use crate::config::{parse_loglevel, parse_size, Config};
 use crate::conn::Conn;
-use crate::local;
+use crate::core_state::on_core;
 use crate::server::ServerState;
 
 /// `CONFIG subcommand ...`.
@@ -144,7 +144,7 @@ fn value_of(name: &str, cfg: &Config, server: &ServerState) -> String {
 
 fn get(conn: &mut Conn, args: &[Bytes]) -> CmdResult {
     let patterns: Vec<Vec<u8>> = args[2..].iter().map(|p| p.to_ascii_lowercase()).collect();
-    let cfg = conn.server.config();
+    let cfg = conn.server.settings();
     let matched: Vec<&str> = PARAMS
         .iter()
         .map(|(name, _)| *name)
@@ -260,49 +260,42 @@ fn set(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
         let changes = parse_set(&args)?;
         let server = conn.server.clone();
         let mut per_shard: Vec<(Option<usize>, Option<PolicyKind>)> = Vec::new();
-        {
-            let mut cfg = match server.config.write() {
-                Ok(c) => c,
-                Err(poisoned) => poisoned.into_inner(),
-            };
+        // What lives outside the settings: the shards' budgets, the logger,
+        // the slow log.
+        for c in &changes {
+            match c {
+                Change::MaxMemory(n) => {
+                    // Split evenly, as the engine does at start.
+                    let shards = conn.ctx.shards() as u64;
+                    let each = if *n == 0 { 0 } else { (*n / shards).max(1) };
+                    per_shard.push((Some(each as usize), None));
+                }
+                Change::Policy(p) => per_shard.push((None, Some(*p))),
+                Change::LogLevel(l) => {
+                    if let Err(e) = server.reload_log_level(l) {
+                        tracing::warn!(error = %e, "cannot change the log level");
+                    }
+                }
+                Change::SlowerThan(n) => server.slowlog.set_slower_than(*n),
+                Change::SlowlogMaxLen(n) => server.slowlog.set_max_len(*n),
+                _ => {}
+            }
+        }
+        server.update_settings(|cfg| {
             for c in &changes {
                 match c {
                     Change::MaxClients(n) => cfg.maxclients = *n,
-                    Change::Timeout(s) => {
-                        cfg.timeout = *s;
-                        server.timeout_secs.store(*s, Ordering::Relaxed);
-                    }
-                    Change::RequirePass(p) => {
-                        cfg.requirepass = p.clone();
-                        server.auth_required.store(p.is_some(), Ordering::Relaxed);
-                    }
-                    Change::MaxMemory(n) => {
-                        cfg.maxmemory = *n;
-                        // Split evenly, as the engine does at start.
-                        let shards = conn.ctx.shards() as u64;
-                        let each = if *n == 0 { 0 } else { (*n / shards).max(1) };
-                        per_shard.push((Some(each as usize), None));
-                    }
-                    Change::Policy(p) => {
-                        cfg.maxmemory_policy = *p;
-                        per_shard.push((None, Some(*p)));
-                    }
-                    Change::LogLevel(l) => {
-                        if let Err(e) = server.reload_log_level(l) {
-                            tracing::warn!(error = %e, "cannot change the log level");
-                        }
-                        cfg.loglevel = l.clone();
-                    }
+                    Change::Timeout(s) => cfg.timeout = *s,
+                    Change::RequirePass(p) => cfg.requirepass = p.clone(),
+                    Change::MaxMemory(n) => cfg.maxmemory = *n,
+                    Change::Policy(p) => cfg.maxmemory_policy = *p,
+                    Change::LogLevel(l) => cfg.loglevel = l.clone(),
                     Change::ProtoMaxBulkLen(n) => cfg.proto_max_bulk_len = *n,
-                    Change::ClientQueryBufferLimit(n) => {
-                        cfg.client_query_buffer_limit = *n;
-                        server.query_buffer_limit.store(*n, Ordering::Relaxed);
-                    }
-                    Change::SlowerThan(n) => server.slowlog.set_slower_than(*n),
-                    Change::SlowlogMaxLen(n) => server.slowlog.set_max_len(*n),
+                    Change::ClientQueryBufferLimit(n) => cfg.client_query_buffer_limit = *n,
+                    Change::SlowerThan(_) | Change::SlowlogMaxLen(_) => {}
                 }
             }
-        }
+        });
         if !per_shard.is_empty() {
             let calls = (0..conn.ctx.shards()).map(|i| {
                 let per_shard = per_shard.clone();
@@ -332,9 +325,9 @@ fn set(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
 fn resetstat(conn: &mut Conn, _args: Vec<Bytes>) -> LocalFuture<'_> {
     Box::pin(async move {
         let calls = (0..conn.ctx.shards()).map(|i| {
-            conn.ctx.call(i, |s: &mut Shard| {
+            on_core(&conn.ctx, i, |core, s| {
                 s.reset_stats();
-                local::with(|l| l.counters.reset());
+                core.counters.reset();
             })
         });
         for r in join_all(calls).await {

@@ -6,14 +6,13 @@ use std::sync::atomic::Ordering;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use coreshard_engine::{Shard, ShardStats};
-use futures_util::future::join_all;
+use coreshard_engine::ShardStats;
 
 use super::REDIS_VERSION;
 use crate::cmd::{flags, Command, KeySpec, LocalFuture, ReplyError, Run};
 use crate::commands::cluster::cluster_enabled;
 use crate::conn::Conn;
-use crate::local::{self, CounterSnapshot};
+use crate::core_state::{on_every_core, CounterSnapshot};
 
 /// `INFO [section ...]`.
 pub const INFO: Command = Command {
@@ -42,20 +41,13 @@ struct CoreInfo {
 }
 
 async fn gather(conn: &Conn) -> Result<Vec<CoreInfo>, ReplyError> {
-    let calls = (0..conn.ctx.shards()).map(|i| {
-        conn.ctx.call(i, |s: &mut Shard| {
-            let dbs = (0..s.databases()).map(|db| (s.dbsize(db as u8), s.db_expiring(db as u8))).collect();
-            let (counters, blocked_clients) = local::with(|l| {
-                (l.counters.snapshot(), l.clients.borrow().values().filter(|c| c.blocked.get()).count())
-            });
-            CoreInfo { stats: s.stats(), dbs, counters, blocked_clients }
-        })
-    });
-    let mut out = Vec::new();
-    for r in join_all(calls).await {
-        out.push(r?);
-    }
-    Ok(out)
+    on_every_core(&conn.ctx, |core, s| {
+        let dbs = (0..s.databases()).map(|db| (s.dbsize(db as u8), s.db_expiring(db as u8))).collect();
+        let counters = core.counters.snapshot();
+        let blocked_clients = core.clients.borrow().values().filter(|c| c.blocked.get()).count();
+        CoreInfo { stats: s.stats(), dbs, counters, blocked_clients }
+    })
+    .await
 }
 
 /// Which sections the arguments ask for, as a mask over [`SECTIONS`].
@@ -124,7 +116,7 @@ fn run(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
 
 fn render(conn: &Conn, want: &[bool], cores: &[CoreInfo]) -> String {
     let server = &conn.server;
-    let cfg = server.config();
+    let cfg = server.settings();
     let total = ShardStats::total(cores.iter().map(|c| &c.stats));
     let commands: u64 = cores.iter().map(|c| c.counters.commands).sum();
     let cluster = cluster_enabled(conn);
@@ -219,6 +211,8 @@ fn render(conn: &Conn, want: &[bool], cores: &[CoreInfo]) -> String {
                 let _ = writeln!(w, "keyspace_misses:{}", total.misses);
                 let protocol: u64 = cores.iter().map(|c| c.counters.protocol_errors).sum();
                 let _ = writeln!(w, "protocol_errors:{protocol}");
+                let panics: u64 = cores.iter().map(|c| c.counters.panics).sum();
+                let _ = writeln!(w, "command_panics:{panics}");
             }
             "replication" => {
                 let _ = writeln!(w, "# Replication");

@@ -6,7 +6,7 @@
 
 use bytes::Bytes;
 use coreshard_engine::types::SetOp;
-use coreshard_engine::Txn;
+use coreshard_engine::{Route, Txn};
 
 use crate::cmd::{CmdResult, Command, ShardCall};
 use crate::resp::ReplyBuf;
@@ -71,16 +71,23 @@ fn op_shard(c: &mut ShardCall<'_>, args: &[Bytes], op: SetOp) -> CmdResult {
 }
 
 /// SINTER/SUNION/SDIFF of `args[1..]` across shards, under `txn`.
-async fn op_spanning(txn: &Txn, db: u8, args: &[Bytes], out: &mut ReplyBuf, op: SetOp) -> CmdResult {
-    let members = txn.set_op(db, op, &args[1..]).await?;
+async fn op_spanning(txn: &Txn, route: &Route, db: u8, args: &[Bytes], out: &mut ReplyBuf, op: SetOp) -> CmdResult {
+    let members = txn.set_op(db, op, Some(route), &args[1..]).await?;
     reply_set(out, &members);
     Ok(())
 }
 
 /// SINTERSTORE/SUNIONSTORE/SDIFFSTORE `args[1]` from `args[2..]` across
 /// shards, under `txn`.
-async fn op_store_spanning(txn: &Txn, db: u8, args: &[Bytes], out: &mut ReplyBuf, op: SetOp) -> CmdResult {
-    let n = txn.set_op_store(db, op, args[1].clone(), &args[2..]).await?;
+async fn op_store_spanning(
+    txn: &Txn,
+    route: &Route,
+    db: u8,
+    args: &[Bytes],
+    out: &mut ReplyBuf,
+    op: SetOp,
+) -> CmdResult {
+    let n = txn.set_op_store(db, op, Some(route), args[1].clone(), &args[2..]).await?;
     out.int(n as i64);
     Ok(())
 }

@@ -1,10 +1,9 @@
 use bytes::Bytes;
 
-use coreshard_engine::Txn;
-
-use crate::cmd::{eq_ic, flags, parse_int, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run, ShardCall};
+use crate::cmd::{
+    eq_ic, flags, parse_int, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run, ShardCall, TxnCall,
+};
 use crate::commands::collection::parse_numkeys_positive;
-use crate::resp::ReplyBuf;
 
 /// `SINTERCARD numkeys key [key ...] [LIMIT limit]`: the intersection's
 /// size, counting no further than `limit` (0 = no limit).
@@ -49,10 +48,11 @@ fn shard(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+fn spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
     Box::pin(async move {
         let (keys, limit) = parse(args)?;
-        let n = txn.sintercard(db, keys, limit).await?;
+        let n = txn.sintercard(db, Some(route), keys, limit).await?;
         out.int(n as i64);
         Ok(())
     })

@@ -1,9 +1,7 @@
 use bytes::Bytes;
 use coreshard_engine::types::SetOp;
-use coreshard_engine::Txn;
 
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
-use crate::resp::ReplyBuf;
+use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall, TxnCall};
 
 /// `SINTERSTORE destination key [key ...]`: stores the result (replacing
 /// any value, deleting `destination` when empty) and replies with its size.
@@ -22,6 +20,7 @@ fn shard(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     super::op_store_shard(c, args, SetOp::Inter)
 }
 
-fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
-    Box::pin(super::op_store_spanning(txn, db, args, out, SetOp::Inter))
+fn spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
+    Box::pin(super::op_store_spanning(txn, route, db, args, out, SetOp::Inter))
 }

@@ -1,9 +1,6 @@
 use bytes::Bytes;
 
-use coreshard_engine::Txn;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
-use crate::resp::ReplyBuf;
+use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall, TxnCall};
 
 /// `SMOVE source destination member`: 1 if moved, else 0. Atomic when the
 /// keys live on different shards.
@@ -24,12 +21,13 @@ fn shard(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+fn spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
     Box::pin(async move {
         // The member is stored in the destination set: copy it out of the
         // read buffer.
         let member = Bytes::copy_from_slice(&args[3]);
-        let moved = txn.smove(db, args[1].clone(), args[2].clone(), member).await?;
+        let moved = txn.smove(db, Some(route), args[1].clone(), args[2].clone(), member).await?;
         out.int(i64::from(moved));
         Ok(())
     })

@@ -1,8 +1,10 @@
 use bytes::Bytes;
 use coreshard_engine::types::lcs;
-use coreshard_engine::{Error, Txn};
+use coreshard_engine::Error;
 
-use crate::cmd::{eq_ic, flags, parse_int, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run, ShardCall};
+use crate::cmd::{
+    eq_ic, flags, parse_int, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run, ShardCall, TxnCall,
+};
 use crate::resp::ReplyBuf;
 
 /// `LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]`.
@@ -96,9 +98,10 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     reply(a, b, args, c.out)
 }
 
-fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+fn spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
     Box::pin(async move {
-        let values = txn.for_keys(db, &args[1..3], |s, db, k| Ok(s.get(db, k))).await?;
+        let values = txn.for_keys(db, Some(route), &args[1..3], |s, db, k| Ok(s.get(db, k))).await?;
         let mut values = values.into_iter();
         let a = string_or_error(values.next().unwrap_or(Ok(None)))?;
         let b = string_or_error(values.next().unwrap_or(Ok(None)))?;

@@ -1,8 +1,6 @@
 use bytes::Bytes;
-use coreshard_engine::Txn;
 
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
-use crate::resp::ReplyBuf;
+use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall, TxnCall};
 
 /// `MGET key [key ...]`: atomic across shards (a consistent snapshot even
 /// during cross-shard MSETs).
@@ -29,9 +27,10 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+fn spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
     Box::pin(async move {
-        let values = txn.mget(db, &args[1..]).await?;
+        let values = txn.mget(db, Some(route), &args[1..]).await?;
         out.array(values.len());
         for v in &values {
             out.bulk_opt(v.as_deref());

@@ -1,10 +1,8 @@
 //! MSET and MSETNX.
 
 use bytes::Bytes;
-use coreshard_engine::Txn;
 
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run, ShardCall};
-use crate::resp::ReplyBuf;
+use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run, ShardCall, TxnCall};
 
 const PAIRS: KeySpec = KeySpec::Range { first: 1, last: -1, step: 2 };
 
@@ -56,19 +54,21 @@ fn msetnx(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-fn mset_spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+fn mset_spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
     Box::pin(async move {
         let pairs = pairs("mset", args)?;
-        txn.mset(db, pairs).await?;
+        txn.mset(db, Some(route), pairs).await?;
         out.ok();
         Ok(())
     })
 }
 
-fn msetnx_spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+fn msetnx_spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
     Box::pin(async move {
         let pairs = pairs("msetnx", args)?;
-        let set = txn.msetnx(db, pairs).await?;
+        let set = txn.msetnx(db, Some(route), pairs).await?;
         out.int(i64::from(set));
         Ok(())
     })

@@ -17,7 +17,7 @@ pub const DISCARD: Command = Command {
 
 fn run(conn: &mut Conn, _args: Vec<Bytes>) -> LocalFuture<'_> {
     Box::pin(async move {
-        if conn.multi.is_none() {
+        if conn.tx.multi.is_none() {
             return Err(ReplyError::text("ERR DISCARD without MULTI"));
         }
         super::discard(conn).await;

@@ -34,12 +34,15 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use coreshard_engine::{Shard, Txn};
+use coreshard_engine::{Route, Shard, Txn};
 use futures_util::future::join_all;
 
-use crate::cmd::{flags, AsyncFn, CmdResult, Command, ConnFn, KeySpec, LocalFuture, ReplyError, Run, ShardFn, TxnFn};
-use crate::conn::{exec_shard, Conn};
-use crate::keyevents::{self, WatchFlag};
+use crate::cmd::{
+    flags, AsyncFn, CmdResult, Command, ConnFn, KeySpec, LocalFuture, Plan, ReplyError, Run, ShardFn, TxnFn,
+};
+use crate::conn::{run_shard_command, Conn};
+use crate::core_state::{on_core, CoreState};
+use crate::keyevents::WatchFlag;
 use crate::resp::ReplyBuf;
 
 /// `EXEC`.
@@ -62,8 +65,8 @@ fn run(conn: &mut Conn, _args: Vec<Bytes>) -> LocalFuture<'_> {
 enum Step {
     /// On the shard owning all its keys.
     Shard { f: ShardFn, owner: usize },
-    /// Keys on several shards: the cross-shard form.
-    Spanning(TxnFn),
+    /// Keys on several shards: the cross-shard form, with their route.
+    Spanning(TxnFn, Route),
     /// On the connection, synchronously.
     Conn(ConnFn),
     /// On the connection, awaiting (with the joined context).
@@ -73,7 +76,7 @@ enum Step {
 }
 
 /// What EXEC will do: each command's step and the shards to hold.
-struct Plan {
+struct ExecPlan {
     steps: Vec<(Step, Vec<Bytes>)>,
     /// Sorted, deduplicated.
     shards: Vec<usize>,
@@ -81,7 +84,7 @@ struct Plan {
     simple: bool,
 }
 
-fn plan(conn: &Conn, queued: Vec<(&'static Command, Vec<Bytes>)>) -> Plan {
+fn plan(conn: &Conn, queued: Vec<(&'static Command, Vec<Bytes>)>) -> ExecPlan {
     let local = conn.ctx.id();
     let router = conn.ctx.router();
     let mut shards: Vec<usize> = Vec::new();
@@ -90,27 +93,16 @@ fn plan(conn: &Conn, queued: Vec<(&'static Command, Vec<Bytes>)>) -> Plan {
     let mut steps = Vec::with_capacity(queued.len());
     for (cmd, args) in queued {
         all |= cmd.has(flags::ALL_SHARDS);
-        let mut owner = None;
-        let mut spans = false;
-        cmd.keys.for_each(&args, |i| {
-            let s = router.shard_of(&args[i]);
-            match owner {
-                None => owner = Some(s),
-                Some(o) if o != s => spans = true,
-                Some(_) => {}
+        let route = cmd.route(&args, router);
+        let step = match cmd.plan(&route) {
+            Err(e) => Step::Error(e),
+            Ok(Plan::Spanning(f)) => {
+                shards.extend_from_slice(route.shards());
+                Step::Spanning(f, route)
             }
-        });
-        let step = match cmd.run {
-            Run::Shard(_) if spans => {
-                Step::Error(ReplyError::text("CROSSSLOT Keys in request don't hash to the same slot"))
-            }
-            Run::Keyed { spanning, .. } if spans => {
-                cmd.keys.for_each(&args, |i| shards.push(router.shard_of(&args[i])));
-                Step::Spanning(spanning)
-            }
-            Run::Shard(f) | Run::Keyed { shard: f, .. } => Step::Shard { f, owner: owner.unwrap_or(local) },
-            Run::Conn(f) => Step::Conn(f),
-            Run::Async(f) => {
+            Ok(Plan::Shard(f, owner)) => Step::Shard { f, owner: owner.unwrap_or(local) },
+            Ok(Plan::Conn(f)) => Step::Conn(f),
+            Ok(Plan::Async(f)) => {
                 all = true;
                 Step::Async(f)
             }
@@ -122,19 +114,17 @@ fn plan(conn: &Conn, queued: Vec<(&'static Command, Vec<Bytes>)>) -> Plan {
         }
         steps.push((step, args));
     }
-    for (_, key) in &conn.watched {
-        shards.push(router.shard_of(key));
-    }
+    shards.extend_from_slice(router.route(conn.tx.watched.iter().map(|(_, k)| &k[..])).shards());
     if all {
         shards = (0..conn.ctx.shards()).collect();
     }
     shards.sort_unstable();
     shards.dedup();
-    Plan { steps, shards, simple }
+    ExecPlan { steps, shards, simple }
 }
 
 async fn exec(conn: &mut Conn) -> CmdResult {
-    let Some(multi) = conn.multi.take() else {
+    let Some(multi) = conn.tx.multi.take() else {
         return Err(ReplyError::text("ERR EXEC without MULTI"));
     };
     conn.client.multi.set(-1);
@@ -142,7 +132,7 @@ async fn exec(conn: &mut Conn) -> CmdResult {
         super::unwatch_all(conn).await;
         return Err(ReplyError::text("EXECABORT Transaction discarded because of previous errors."));
     }
-    if conn.watch_flag.is_set() {
+    if conn.tx.watch_flag.is_set() {
         // Doomed already: nothing to check under locks.
         super::unwatch_all(conn).await;
         conn.out.null_array();
@@ -157,16 +147,16 @@ async fn exec(conn: &mut Conn) -> CmdResult {
 
 /// Touches each watched key on this shard (a key whose TTL passed is removed
 /// now, which sets the flag) and unregisters it.
-fn check_watched(s: &mut Shard, keys: &[(u8, Bytes)], flag: &Arc<WatchFlag>) {
+fn check_watched(core: &CoreState, s: &mut Shard, keys: &[(u8, Bytes)], flag: &Arc<WatchFlag>) {
     for (db, key) in keys {
         s.kind_of(*db, key);
-        keyevents::unwatch(*db, key, flag);
+        core.keys.unwatch(*db, key, flag);
     }
 }
 
 /// Every command on one shard (or none): one job checks the watches and
 /// runs them all.
-async fn exec_one_job(conn: &mut Conn, plan: Plan) -> CmdResult {
+async fn exec_one_job(conn: &mut Conn, plan: ExecPlan) -> CmdResult {
     let n = plan.steps.len();
     let Some(&shard) = plan.shards.first() else {
         // No key anywhere, nothing watched: only refused commands, or none.
@@ -179,10 +169,10 @@ async fn exec_one_job(conn: &mut Conn, plan: Plan) -> CmdResult {
         return Ok(());
     };
     let db = conn.db;
-    let resp3 = conn.out.resp3;
-    let watched = std::mem::take(&mut conn.watched);
+    let resp3 = conn.out.resp3();
+    let watched = std::mem::take(&mut conn.tx.watched);
     let watching = !watched.is_empty();
-    let flag = conn.watch_flag.clone();
+    let flag = conn.tx.watch_flag.clone();
     let steps: Vec<(Result<ShardFn, ReplyError>, Vec<Bytes>)> = plan
         .steps
         .into_iter()
@@ -193,8 +183,8 @@ async fn exec_one_job(conn: &mut Conn, plan: Plan) -> CmdResult {
             _ => (Err(ReplyError::text("ERR EXEC cannot run this command in a single-shard job")), args),
         })
         .collect();
-    let job = move |s: &mut Shard| {
-        check_watched(s, &watched, &flag);
+    let job = move |core: &CoreState, s: &mut Shard| {
+        check_watched(core, s, &watched, &flag);
         if flag.is_set() {
             return None;
         }
@@ -202,13 +192,13 @@ async fn exec_one_job(conn: &mut Conn, plan: Plan) -> CmdResult {
         out.array(steps.len());
         for (f, args) in &steps {
             match f {
-                Ok(f) => exec_shard(*f, s, db, args, &mut out),
+                Ok(f) => run_shard_command(core, *f, s, db, args, &mut out),
                 Err(e) => out.error(&e.0),
             }
         }
-        Some(out.buf)
+        Some(out.into_bytes())
     };
-    let result = conn.ctx.call(shard, job).await;
+    let result = on_core(&conn.ctx, shard, job).await;
     if watching {
         super::forget_watches(conn);
     }
@@ -220,13 +210,17 @@ async fn exec_one_job(conn: &mut Conn, plan: Plan) -> CmdResult {
 }
 
 /// Locks the plan's shards, checks the watches, runs each command in order.
-async fn exec_locked(conn: &mut Conn, plan: Plan) -> CmdResult {
+async fn exec_locked(conn: &mut Conn, plan: ExecPlan) -> CmdResult {
     let txn = conn.ctx.lock(plan.shards.iter().copied()).await?;
-    if !conn.watched.is_empty() {
-        let flag = conn.watch_flag.clone();
+    if !conn.tx.watched.is_empty() {
+        let flag = conn.tx.watch_flag.clone();
         let checks = super::watched_by_shard(conn).into_iter().map(|(shard, keys)| {
             let flag = flag.clone();
-            txn.run(shard, move |s| check_watched(s, &keys, &flag))
+            txn.run_local(shard, move |s, local| {
+                if let Some(core) = CoreState::of(local) {
+                    check_watched(core, s, &keys, &flag);
+                }
+            })
         });
         let checked = join_all(checks).await;
         super::forget_watches(conn);
@@ -240,11 +234,11 @@ async fn exec_locked(conn: &mut Conn, plan: Plan) -> CmdResult {
         }
     }
     let saved = std::mem::replace(&mut conn.ctx, txn.joined_ctx());
-    conn.in_exec = true;
+    conn.tx.in_exec = true;
     conn.out.array(plan.steps.len());
     let mut steps = plan.steps.into_iter().peekable();
     while let Some((step, args)) = steps.next() {
-        let mark = conn.out.len();
+        let mark = conn.out.mark();
         let result = match step {
             Step::Shard { f, owner } => {
                 // This command and the single-shard ones right after it go
@@ -259,17 +253,20 @@ async fn exec_locked(conn: &mut Conn, plan: Plan) -> CmdResult {
                 run_batch(conn, &txn, run).await;
                 Ok(())
             }
-            Step::Spanning(f) => f(&txn, conn.db, &args, &mut conn.out).await,
+            Step::Spanning(f, route) => match conn.run_txn_fn(f, &txn, &route, &args).await {
+                Ok(result) => result,
+                Err(_) => Err(ReplyError::text("ERR internal error while running a queued command")),
+            },
             Step::Conn(f) => f(conn, &args),
             Step::Async(f) => f(conn, args).await,
             Step::Error(e) => Err(e),
         };
         if let Err(e) = result {
-            conn.out.buf.truncate(mark);
+            conn.out.rollback(mark);
             conn.out.error(&e.0);
         }
     }
-    conn.in_exec = false;
+    conn.tx.in_exec = false;
     conn.ctx = saved;
     txn.release().await;
     Ok(())
@@ -282,7 +279,7 @@ type ShardJob = Vec<(ShardFn, Vec<Bytes>)>;
 /// parallel; replies spliced back in command order.
 async fn run_batch(conn: &mut Conn, txn: &Txn, run: Vec<(ShardFn, usize, Vec<Bytes>)>) {
     let db = conn.db;
-    let resp3 = conn.out.resp3;
+    let resp3 = conn.out.resp3();
     // For each command, its job and its index in that job.
     let mut slots = Vec::with_capacity(run.len());
     let mut jobs: Vec<(usize, ShardJob)> = Vec::new();
@@ -298,23 +295,25 @@ async fn run_batch(conn: &mut Conn, txn: &Txn, run: Vec<(ShardFn, usize, Vec<Byt
         jobs[j].1.push((f, args));
     }
     let calls = jobs.into_iter().map(|(shard, cmds)| {
-        txn.run(shard, move |s| {
+        txn.run_local(shard, move |s, local| {
+            let core = CoreState::of(local)?;
             let mut out = ReplyBuf::new(resp3);
             let mut ends = Vec::with_capacity(cmds.len());
             for (f, args) in &cmds {
-                exec_shard(*f, s, db, args, &mut out);
+                run_shard_command(core, *f, s, db, args, &mut out);
                 ends.push(out.len());
             }
-            (out.buf, ends)
+            Some((out.into_bytes(), ends))
         })
     });
     let results = join_all(calls).await;
     for (j, i) in slots {
         match &results[j] {
-            Ok((buf, ends)) => {
+            Ok(Some((buf, ends))) => {
                 let start = if i == 0 { 0 } else { ends[i - 1] };
                 conn.out.raw(&buf[start..ends[i]]);
             }
+            Ok(None) => conn.out.error("ERR shard state is not available"),
             Err(e) => conn.out.error(&ReplyError::from(e.clone()).0),
         }
     }

@@ -1,8 +1,8 @@
 //! Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH.
 //!
-//! Commands sent after MULTI are queued by the connection (`conn.rs`
-//! `dispatch`); EXEC runs them atomically and isolated from every other
-//! client, even when their keys live on several shards (see `exec.rs`).
+//! Commands sent after MULTI are queued by the connection
+//! (`conn/dispatch.rs`); EXEC runs them atomically and isolated from every
+//! other client, even when their keys live on several shards (see `exec.rs`).
 //! WATCH registers the connection's [`WatchFlag`](crate::keyevents::WatchFlag)
 //! with the shard owning each key; any change to the key sets it, and EXEC
 //! then runs nothing.
@@ -14,7 +14,8 @@ use futures_util::future::join_all;
 
 use crate::cmd::Command;
 use crate::conn::Conn;
-use crate::keyevents::{self, WatchFlag};
+use crate::core_state::on_core;
+use crate::keyevents::WatchFlag;
 
 mod discard;
 mod exec;
@@ -24,36 +25,31 @@ mod watch;
 /// The family's commands.
 pub const COMMANDS: &[&Command] = &[&multi::MULTI, &exec::EXEC, &discard::DISCARD, &watch::WATCH, &watch::UNWATCH];
 
-/// The watched keys grouped by owning shard.
+/// The watched keys grouped by the shard owning them, in shard order.
 fn watched_by_shard(conn: &Conn) -> Vec<(usize, Vec<(u8, Bytes)>)> {
-    let router = conn.ctx.router();
-    let mut groups: Vec<(usize, Vec<(u8, Bytes)>)> = Vec::new();
-    for (db, key) in &conn.watched {
-        let shard = router.shard_of(key);
-        match groups.iter_mut().find(|(s, _)| *s == shard) {
-            Some((_, keys)) => keys.push((*db, key.clone())),
-            None => groups.push((shard, vec![(*db, key.clone())])),
-        }
-    }
-    groups
+    let route = conn.ctx.router().route(conn.tx.watched.iter().map(|(_, k)| &k[..]));
+    route
+        .group(conn.tx.watched.iter().cloned())
+        .into_iter()
+        .map(|(s, g)| (s, g.into_iter().map(|(_, k)| k).collect()))
+        .collect()
 }
 
-/// Forgets every watched key (UNWATCH, DISCARD, EXEC, RESET, disconnect):
-/// unregisters them on their shards and starts a fresh flag.
+/// Forgets every watched key, on the shards too.
 pub async fn unwatch_all(conn: &mut Conn) {
-    if conn.watched.is_empty() {
-        if conn.watch_flag.is_set() {
-            conn.watch_flag = Arc::new(WatchFlag::default());
+    if conn.tx.watched.is_empty() {
+        if conn.tx.watch_flag.is_set() {
+            conn.tx.watch_flag = Arc::new(WatchFlag::default());
         }
         return;
     }
     let groups = watched_by_shard(conn);
-    let flag = conn.watch_flag.clone();
+    let flag = conn.tx.watch_flag.clone();
     let calls = groups.into_iter().map(|(shard, keys)| {
         let flag = flag.clone();
-        conn.ctx.call(shard, move |_| {
+        on_core(&conn.ctx, shard, move |core, _| {
             for (db, key) in &keys {
-                keyevents::unwatch(*db, key, &flag);
+                core.keys.unwatch(*db, key, &flag);
             }
         })
     });
@@ -62,15 +58,15 @@ pub async fn unwatch_all(conn: &mut Conn) {
     forget_watches(conn);
 }
 
-/// Clears the connection's watch state once its keys are unregistered.
+/// Forgets the watched keys on the connection (the shards forgot them).
 fn forget_watches(conn: &mut Conn) {
-    conn.watched.clear();
-    conn.watch_flag = Arc::new(WatchFlag::default());
+    conn.tx.watched.clear();
+    conn.tx.watch_flag = Arc::new(WatchFlag::default());
 }
 
-/// Leaves MULTI and forgets watched keys (DISCARD, RESET).
+/// Ends MULTI (if any) and every WATCH.
 pub async fn discard(conn: &mut Conn) {
-    conn.multi = None;
+    conn.tx.multi = None;
     conn.client.multi.set(-1);
     unwatch_all(conn).await;
 }

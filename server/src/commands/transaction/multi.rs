@@ -16,10 +16,10 @@ pub const MULTI: Command = Command {
 };
 
 fn run(conn: &mut Conn, _args: &[Bytes]) -> CmdResult {
-    if conn.multi.is_some() {
+    if conn.tx.multi.is_some() {
         return Err(ReplyError::text("ERR MULTI calls can not be nested"));
     }
-    conn.multi = Some(MultiState::default());
+    conn.tx.multi = Some(MultiState::default());
     conn.client.multi.set(0);
     conn.out.ok();
     Ok(())

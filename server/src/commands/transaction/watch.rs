@@ -3,7 +3,7 @@ use futures_util::future::join_all;
 
 use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run};
 use crate::conn::Conn;
-use crate::keyevents;
+use crate::core_state::on_core;
 
 /// `WATCH key [key ...]`.
 pub const WATCH: Command = Command {
@@ -31,34 +31,29 @@ pub const UNWATCH: Command = Command {
 
 fn watch(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
     Box::pin(async move {
-        if conn.multi.is_some() {
+        if conn.tx.multi.is_some() {
             return Err(ReplyError::text("ERR WATCH inside MULTI is not allowed"));
         }
         let db = conn.db;
-        let router = conn.ctx.router();
-        let mut groups: Vec<(usize, Vec<Bytes>)> = Vec::new();
+        let mut fresh = Vec::new();
         for key in &args[1..] {
-            if conn.watched.iter().any(|(d, k)| *d == db && k == key) {
+            if conn.tx.watched.iter().any(|(d, k)| *d == db && k == key) || fresh.contains(key) {
                 continue;
             }
             // Copied: the argument points into the connection's read buffer.
-            let key = Bytes::copy_from_slice(key);
-            conn.watched.push((db, key.clone()));
-            let shard = router.shard_of(&key);
-            match groups.iter_mut().find(|(s, _)| *s == shard) {
-                Some((_, keys)) => keys.push(key),
-                None => groups.push((shard, vec![key])),
-            }
+            fresh.push(Bytes::copy_from_slice(key));
         }
-        let flag = conn.watch_flag.clone();
-        let calls = groups.into_iter().map(|(shard, keys)| {
+        conn.tx.watched.extend(fresh.iter().map(|k| (db, k.clone())));
+        let route = conn.ctx.router().route(fresh.iter().map(|k| &k[..]));
+        let flag = conn.tx.watch_flag.clone();
+        let calls = route.group(fresh).into_iter().map(|(shard, keys)| {
             let flag = flag.clone();
-            conn.ctx.call(shard, move |s| {
-                for key in keys {
+            on_core(&conn.ctx, shard, move |core, s| {
+                for (_, key) in keys {
                     // A key whose TTL already passed is removed now, before
                     // the watch starts: its removal is no change (Redis 7).
                     s.kind_of(db, &key);
-                    keyevents::watch(db, key, flag.clone());
+                    core.keys.watch(db, key, flag.clone());
                 }
             })
         });

@@ -1,9 +1,8 @@
 use bytes::Bytes;
-use coreshard_engine::Txn;
+use coreshard_engine::Route;
 
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
+use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall, TxnCall};
 use crate::conn::Conn;
-use crate::resp::ReplyBuf;
 
 /// `BZPOPMAX key [key ...] timeout`: as BZPOPMIN, for the highest score.
 pub const BZPOPMAX: Command = Command {
@@ -11,7 +10,7 @@ pub const BZPOPMAX: Command = Command {
     arity: -3,
     flags: flags::WRITE | flags::NOSCRIPT | flags::BLOCKING | flags::FAST,
     keys: KeySpec::Range { first: 1, last: -2, step: 1 },
-    run: Run::Keyed { shard: run, spanning },
+    run: Run::Blocking { shard: run, spanning, block },
     group: "sorted-set",
     summary: "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
     since: "5.0.0",
@@ -21,10 +20,11 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     super::bzpopmin::pop_first(c, args, true)
 }
 
-fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
-    Box::pin(super::bzpopmin::pop_first_spanning(txn, db, args, true, out))
+fn spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
+    Box::pin(super::bzpopmin::pop_first_spanning(txn, route, db, args, true, out))
 }
 
-pub(super) fn block(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
-    Box::pin(super::bzpopmin::block_pop(conn, args, true))
+fn block(conn: &mut Conn, route: Route, args: Vec<Bytes>) -> LocalFuture<'_> {
+    Box::pin(super::bzpopmin::block_pop(conn, route, args, true))
 }

@@ -1,8 +1,8 @@
 use bytes::Bytes;
-use coreshard_engine::Txn;
+use coreshard_engine::{Route, Txn};
 
 use crate::blocking::{self, Op, Pop, Request, Shape};
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
+use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall, TxnCall};
 use crate::conn::Conn;
 use crate::resp::ReplyBuf;
 
@@ -14,7 +14,7 @@ pub const BZPOPMIN: Command = Command {
     arity: -3,
     flags: flags::WRITE | flags::NOSCRIPT | flags::BLOCKING | flags::FAST,
     keys: KeySpec::Range { first: 1, last: -2, step: 1 },
-    run: Run::Keyed { shard: run, spanning },
+    run: Run::Blocking { shard: run, spanning, block },
     group: "sorted-set",
     summary: "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
     since: "5.0.0",
@@ -31,31 +31,39 @@ pub(super) fn pop_first(c: &mut ShardCall<'_>, args: &[Bytes], max: bool) -> Cmd
 }
 
 /// [`pop_first`] over keys on several shards held by `txn`.
-pub(super) async fn pop_first_spanning(txn: &Txn, db: u8, args: &[Bytes], max: bool, out: &mut ReplyBuf) -> CmdResult {
+pub(super) async fn pop_first_spanning(
+    txn: &Txn,
+    route: &Route,
+    db: u8,
+    args: &[Bytes],
+    max: bool,
+    out: &mut ReplyBuf,
+) -> CmdResult {
     blocking::parse_timeout(&args[args.len() - 1])?;
     let keys = &args[1..args.len() - 1];
-    let popped = super::mpop_spanning(txn, db, keys, max, 1).await?;
+    let popped = super::mpop_spanning(txn, route, db, keys, max, 1).await?;
     super::key_member_score(out, popped.as_ref().map(|(i, members)| (&keys[*i][..], members)));
     Ok(())
 }
 
 /// The blocking form of BZPOPMIN/BZPOPMAX.
-pub(super) async fn block_pop(conn: &mut Conn, args: Vec<Bytes>, max: bool) -> CmdResult {
+pub(super) async fn block_pop(conn: &mut Conn, route: Route, args: Vec<Bytes>, max: bool) -> CmdResult {
     let timeout = blocking::parse_timeout(&args[args.len() - 1])?;
     let keys = args[1..args.len() - 1].iter().map(|k| Bytes::copy_from_slice(k)).collect();
     let op = Op::Pop(Pop::ZSet { max, count: 1 });
     let req = Request { db: conn.db, keys, op, shape: Shape::KeyValue, timeout };
-    blocking::block(conn, req).await
+    blocking::block(conn, route, req).await
 }
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     pop_first(c, args, false)
 }
 
-fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
-    Box::pin(pop_first_spanning(txn, db, args, false, out))
+fn spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
+    Box::pin(pop_first_spanning(txn, route, db, args, false, out))
 }
 
-pub(super) fn block(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
-    Box::pin(block_pop(conn, args, false))
+fn block(conn: &mut Conn, route: Route, args: Vec<Bytes>) -> LocalFuture<'_> {
+    Box::pin(block_pop(conn, route, args, false))
 }

@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use coreshard_engine::types::{parse_weight, Aggregate, SetOp, ZSet, ZSetInput, ZSetOperand};
-use coreshard_engine::{Kind, Shard, Txn};
+use coreshard_engine::{Kind, Route, Shard, Txn};
 
 use super::reply_scored;
 use crate::cmd::{eq_ic, parse_int, CmdResult, ReplyError, ShardCall};
@@ -149,12 +149,13 @@ pub(super) fn options_on_shard(shard: &mut Shard, db: u8, req: Request<'_>) -> R
     }
 }
 
-/// [`options_on_shard`] for keys spread over the shards of `txn`.
-async fn options_spanning(txn: &Txn, db: u8, req: Request<'_>) -> Result<Options, ReplyError> {
+/// [`options_on_shard`] for keys spread over the shards of `txn` (`route`
+/// is theirs, if known).
+async fn options_spanning(txn: &Txn, route: Option<&Route>, db: u8, req: Request<'_>) -> Result<Options, ReplyError> {
     match req.options {
         Ok(o) => Ok(o),
         Err(e) => {
-            check_kinds(txn.for_keys(db, req.keys, |s, db, k| Ok(s.kind_of(db, k))).await?)?;
+            check_kinds(txn.for_keys(db, route, req.keys, |s, db, k| Ok(s.kind_of(db, k))).await?)?;
             Err(e)
         }
     }
@@ -181,11 +182,18 @@ pub(super) fn reply_shard(c: &mut ShardCall<'_>, args: &[Bytes], form: Form) -> 
 }
 
 /// ZUNION/ZINTER/ZDIFF across the shards of `txn`.
-pub(super) async fn reply_spanning(txn: &Txn, db: u8, args: &[Bytes], out: &mut ReplyBuf, form: Form) -> CmdResult {
+pub(super) async fn reply_spanning(
+    txn: &Txn,
+    route: &Route,
+    db: u8,
+    args: &[Bytes],
+    out: &mut ReplyBuf,
+    form: Form,
+) -> CmdResult {
     let req = parse(args, form)?;
     let keys = req.keys;
-    let Options { weights, aggregate, with_scores, .. } = options_spanning(txn, db, req).await?;
-    let z = txn.zset_op(db, form.op(), keys, weights, aggregate).await?;
+    let Options { weights, aggregate, with_scores, .. } = options_spanning(txn, Some(route), db, req).await?;
+    let z = txn.zset_op(db, form.op(), Some(route), keys, weights, aggregate).await?;
     reply(out, &z, with_scores);
     Ok(())
 }
@@ -207,11 +215,20 @@ pub(super) fn store_shard(c: &mut ShardCall<'_>, args: &[Bytes], form: Form) -> 
 }
 
 /// ZUNIONSTORE/ZINTERSTORE/ZDIFFSTORE across the shards of `txn`.
-pub(super) async fn store_spanning(txn: &Txn, db: u8, args: &[Bytes], out: &mut ReplyBuf, form: Form) -> CmdResult {
+pub(super) async fn store_spanning(
+    txn: &Txn,
+    route: &Route,
+    db: u8,
+    args: &[Bytes],
+    out: &mut ReplyBuf,
+    form: Form,
+) -> CmdResult {
     let req = parse(args, form)?;
     let keys = req.keys;
-    let Options { weights, aggregate, .. } = options_spanning(txn, db, req).await?;
-    let n = txn.zset_op_store(db, form.op(), args[1].clone(), keys, weights, aggregate).await?;
+    // `route` also covers `dst`: the sources are routed again, on this
+    // error path only.
+    let Options { weights, aggregate, .. } = options_spanning(txn, None, db, req).await?;
+    let n = txn.zset_op_store(db, form.op(), Some(route), args[1].clone(), keys, weights, aggregate).await?;
     out.int(n as i64);
     Ok(())
 }
@@ -228,11 +245,11 @@ pub(super) fn card_shard(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
 
 /// ZINTERCARD across the shards of `txn`: copies of the inputs are
 /// gathered and intersected here.
-pub(super) async fn card_spanning(txn: &Txn, db: u8, args: &[Bytes], out: &mut ReplyBuf) -> CmdResult {
+pub(super) async fn card_spanning(txn: &Txn, route: &Route, db: u8, args: &[Bytes], out: &mut ReplyBuf) -> CmdResult {
     let req = parse(args, Form::Card)?;
     let keys = req.keys;
-    let o = options_spanning(txn, db, req).await?;
-    let operands = txn.for_keys(db, keys, |s, db, k| s.zset_operand(db, k)).await?;
+    let o = options_spanning(txn, Some(route), db, req).await?;
+    let operands = txn.for_keys(db, Some(route), keys, |s, db, k| s.zset_operand(db, k)).await?;
     let inputs: Vec<Option<ZSetInput<'_>>> = operands.iter().map(|o| o.as_ref().map(ZSetOperand::as_input)).collect();
     out.int(ZSet::intercard(&inputs, o.limit) as i64);
     Ok(())

@@ -14,7 +14,7 @@
 use bytes::Bytes;
 use coreshard_engine::types::ScoredMembers;
 
-use crate::cmd::{AsyncFn, Command};
+use crate::cmd::Command;
 use crate::resp::ReplyBuf;
 
 mod bzmpop;
@@ -88,16 +88,6 @@ pub const COMMANDS: &[&Command] = &[
 
 pub(crate) use zmpop::{mpop_reply, mpop_spanning};
 
-/// The blocking form of the family's blocking commands, by name.
-pub fn blocking_form(name: &str) -> Option<AsyncFn> {
-    Some(match name {
-        "bzpopmin" => bzpopmin::block,
-        "bzpopmax" => bzpopmax::block,
-        "bzmpop" => bzmpop::block,
-        _ => return None,
-    })
-}
-
 /// `[key, member, score]` of the first popped member, or a null array: the
 /// reply of BZPOPMIN and BZPOPMAX.
 pub(crate) fn key_member_score(out: &mut ReplyBuf, popped: Option<(&[u8], &ScoredMembers)>) {
@@ -114,7 +104,7 @@ pub(crate) fn key_member_score(out: &mut ReplyBuf, popped: Option<(&[u8], &Score
 
 /// Writes the header of a reply of `n` members, with scores or not.
 fn scored_header(out: &mut ReplyBuf, n: usize, with_scores: bool) {
-    if with_scores && !out.resp3 {
+    if with_scores && !out.resp3() {
         out.array(2 * n);
     } else {
         out.array(n);
@@ -126,7 +116,7 @@ fn scored_header(out: &mut ReplyBuf, n: usize, with_scores: bool) {
 #[inline]
 fn scored_item(out: &mut ReplyBuf, member: &[u8], score: f64, with_scores: bool) {
     if with_scores {
-        if out.resp3 {
+        if out.resp3() {
             out.array(2);
         }
         out.bulk(member);

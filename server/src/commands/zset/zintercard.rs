@@ -1,9 +1,7 @@
 use bytes::Bytes;
-use coreshard_engine::Txn;
 
 use super::combine;
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
-use crate::resp::ReplyBuf;
+use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall, TxnCall};
 
 /// `ZINTERCARD numkeys key [key ...] [LIMIT limit]`: the intersection's
 /// size, counting no further than `limit` (0 = no limit).
@@ -22,6 +20,7 @@ fn shard(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     combine::card_shard(c, args)
 }
 
-fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
-    Box::pin(combine::card_spanning(txn, db, args, out))
+fn spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
+    Box::pin(combine::card_spanning(txn, route, db, args, out))
 }

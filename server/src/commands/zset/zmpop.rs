@@ -1,9 +1,11 @@
 use bytes::Bytes;
 use coreshard_engine::types::ScoredMembers;
-use coreshard_engine::{Error, Kind, Txn};
+use coreshard_engine::{Kind, Route, Txn};
 
-use crate::cmd::{eq_ic, flags, parse_int, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run, ShardCall};
-use crate::commands::collection::parse_numkeys_positive;
+use crate::cmd::{
+    eq_ic, flags, parse_int, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run, ShardCall, TxnCall,
+};
+use crate::commands::collection::{first_of_kind, parse_numkeys_positive};
 use crate::resp::ReplyBuf;
 
 /// `ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]`: pops from the first
@@ -75,27 +77,22 @@ pub(crate) fn mpop_reply(out: &mut ReplyBuf, popped: Option<(&[u8], &ScoredMembe
     }
 }
 
-/// The engine's `zmpop` over keys on several shards, all held by `txn`: the
-/// first key that exists is found with one look at every shard (WRONGTYPE
-/// when it is not a sorted set), then popped. Returns its index in `keys`.
+/// The engine's `zmpop` over keys on several shards (route `route`), all
+/// held by `txn`: the first key that exists is found with one look at every
+/// shard (WRONGTYPE when it is not a sorted set), then popped. Returns its
+/// index in `keys`.
 pub(crate) async fn mpop_spanning(
     txn: &Txn,
+    route: &Route,
     db: u8,
     keys: &[Bytes],
     max: bool,
     count: usize,
 ) -> Result<Option<(usize, ScoredMembers)>, ReplyError> {
-    let kinds = txn.for_keys(db, keys, |s, db, k| Ok(s.kind_of(db, k))).await?;
-    let Some(i) = kinds.iter().position(Option::is_some) else { return Ok(None) };
-    if kinds[i] != Some(Kind::ZSet) {
-        return Err(Error::WrongType.into());
-    }
-    let popped = txn
-        .for_keys(db, &keys[i..=i], move |s, db, k| {
-            Ok(s.zmpop(db, &[Bytes::copy_from_slice(k)], max, count)?.map(|(_, items)| items))
-        })
-        .await?;
-    Ok(popped.into_iter().flatten().next().map(|items| (i, items)))
+    let Some((i, shard)) = first_of_kind(txn, route, db, keys, Kind::ZSet).await? else { return Ok(None) };
+    let key = Bytes::copy_from_slice(&keys[i]);
+    let popped = txn.run(shard, move |s| s.zmpop(db, &[key], max, count)).await??;
+    Ok(popped.map(|(_, items)| (i, items)))
 }
 
 fn shard(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
@@ -106,10 +103,11 @@ fn shard(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 /// Keys on several shards (all held by `txn`).
-fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+fn spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
     Box::pin(async move {
         let req = parse_at(args, 1)?;
-        let popped = mpop_spanning(txn, db, req.keys, req.max, req.count).await?;
+        let popped = mpop_spanning(txn, route, db, req.keys, req.max, req.count).await?;
         mpop_reply(out, popped.as_ref().map(|(i, items)| (&req.keys[*i][..], items)));
         Ok(())
     })

@@ -38,7 +38,7 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes], max: bool) -> CmdResult {
         Some(a) => Some(parse_int(a).map_err(|_| ReplyError::text("ERR value is out of range, must be positive"))?),
     };
     let items = if max { c.shard.zpopmax(c.db, &args[1], count)? } else { c.shard.zpopmin(c.db, &args[1], count)? };
-    if c.out.resp3 && count.is_some() {
+    if c.out.resp3() && count.is_some() {
         c.out.array(items.len());
         for (m, s) in &items {
             c.out.array(2);

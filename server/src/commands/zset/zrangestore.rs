@@ -1,12 +1,9 @@
-use std::sync::{Arc, Mutex};
-
 use bytes::Bytes;
 use coreshard_engine::types::ZSet;
-use coreshard_engine::Txn;
+use coreshard_engine::Error;
 
 use super::zrange::{parse, By};
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
-use crate::resp::ReplyBuf;
+use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall, TxnCall};
 
 /// `ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]`:
 /// stores the selected range at `dst` (deleting it when the range is empty)
@@ -31,23 +28,21 @@ fn shard(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
 
 /// `src` and `dst` on different shards (both held by `txn`): the range is
 /// read on one and stored on the other.
-fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
+fn spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
     Box::pin(async move {
         let range = parse(args, 2, true, By::Auto, None)?.range;
-        let read = txn.for_keys(db, &args[2..3], move |s, db, k| s.zrange(db, k, &range)).await?;
+        // The route is that of `[dst, src]`.
+        let (Some(s_dst), Some(s_src)) = (route.owner(0), route.owner(1)) else { return Err(Error::NotLocked.into()) };
+        let (dst, src) = (Bytes::copy_from_slice(&args[1]), Bytes::copy_from_slice(&args[2]));
+        let read = txn.run(s_src, move |s| s.zrange(db, &src, &range)).await??;
         let mut z = ZSet::new();
-        for (m, score) in read.into_iter().flatten() {
+        for (m, score) in read {
             z.insert(m, score);
         }
         // Handed to the destination's shard without a copy.
-        let result = Arc::new(Mutex::new(Some(z)));
-        let stored = txn
-            .for_keys(db, &args[1..2], move |s, db, k| {
-                let z = result.lock().ok().and_then(|mut z| z.take()).unwrap_or_default();
-                s.zstore(db, k, z)
-            })
-            .await?;
-        out.int(stored.into_iter().sum::<usize>() as i64);
+        let stored = txn.run(s_dst, move |s| s.zstore(db, &dst, z)).await??;
+        out.int(stored as i64);
         Ok(())
     })
 }

@@ -1,10 +1,8 @@
 use bytes::Bytes;
 use coreshard_engine::types::SetOp;
-use coreshard_engine::Txn;
 
 use super::combine::{self, Form};
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
-use crate::resp::ReplyBuf;
+use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall, TxnCall};
 
 const FORM: Form = Form::Reply(SetOp::Union);
 
@@ -26,6 +24,7 @@ fn shard(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     combine::reply_shard(c, args, FORM)
 }
 
-fn spanning<'a>(txn: &'a Txn, db: u8, args: &'a [Bytes], out: &'a mut ReplyBuf) -> LocalFuture<'a> {
-    Box::pin(combine::reply_spanning(txn, db, args, out, FORM))
+fn spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
+    Box::pin(combine::reply_spanning(txn, route, db, args, out, FORM))
 }
