@@ -12,6 +12,8 @@ use crate::resp::ReplyBuf;
 pub mod cluster;
 pub mod collection;
 pub mod connection;
+#[cfg(test)]
+mod faults;
 pub mod hash;
 pub mod keys;
 pub mod list;
@@ -35,6 +37,8 @@ const FAMILIES: &[&[&Command]] = &[
     hash::COMMANDS,
     set::COMMANDS,
     zset::COMMANDS,
+    #[cfg(test)]
+    faults::COMMANDS,
 ];
 
 /// Container commands and their subcommands (each a full [`Command`]

@@ -17,7 +17,7 @@ use futures_util::FutureExt;
 use super::Conn;
 use crate::cmd::{flags, CmdResult, Command, Plan, ReplyError, Run, ShardCall, ShardFn, TxnCall, TxnFn};
 use crate::core_state::{CoreState, Counters};
-use crate::resp::ReplyBuf;
+use crate::resp::{Mark, ReplyBuf};
 
 /// The error a command that panicked answers: the panic is a bug, the
 /// client gets this instead of a reply, and the server carries on.
@@ -118,16 +118,18 @@ impl Conn {
             Ok(Plan::Shard(f, owner)) => self.run_on_shard(f, owner.unwrap_or(self.ctx.id()), args).await,
             Ok(Plan::Spanning(f)) => self.run_spanning(cmd, f, route, args).await,
             Ok(Plan::Conn(f)) => {
+                let mark = self.out.mark();
                 let result = catch_unwind(AssertUnwindSafe(|| f(self, args)));
-                self.finish(cmd, result);
+                self.finish(cmd, mark, result);
             }
             Ok(Plan::Async(f)) => {
                 self.finish_pipeline().await;
                 let owned = std::mem::take(args);
                 let logged = start.is_some().then(|| owned.clone());
                 let start = Instant::now();
+                let mark = self.out.mark();
                 let result = AssertUnwindSafe(f(self, owned)).catch_unwind().await;
-                self.finish(cmd, result);
+                self.finish(cmd, mark, result);
                 if let Some(args) = logged {
                     self.log_if_slow(start, &args);
                 }
@@ -189,14 +191,16 @@ impl Conn {
         self.out.error(&e.0);
     }
 
-    /// The reply of a command that ran on the connection: its error, or
-    /// [`panicked`] when it panicked.
-    fn finish(&mut self, cmd: &'static Command, result: std::thread::Result<CmdResult>) {
+    /// The reply of a command that ran on the connection from `mark`: its
+    /// error, or [`panicked`] (instead of anything it wrote) when it
+    /// panicked.
+    fn finish(&mut self, cmd: &'static Command, mark: Mark, result: std::thread::Result<CmdResult>) {
         match result {
             Ok(Ok(())) => {}
             Ok(Err(e)) => self.out.error(&e.0),
             Err(payload) => {
                 report_panic(&self.core, cmd.name, payload.as_ref());
+                self.out.rollback(mark);
                 self.out.error(&panicked(cmd.name).0);
             }
         }
@@ -229,9 +233,10 @@ impl Conn {
             Ok(txn) => txn,
             Err(e) => return self.out.error(&ReplyError::from(e).0),
         };
+        let mark = self.out.mark();
         let result = self.run_txn_fn(f, &txn, &route, args).await;
         txn.release().await;
-        self.finish(cmd, result);
+        self.finish(cmd, mark, result);
     }
 
     /// Runs a cross-shard form on `txn` with the connection's database and
@@ -265,8 +270,9 @@ impl Conn {
     ) {
         self.finish_pipeline().await;
         let owned = std::mem::take(args);
+        let mark = self.out.mark();
         let result = AssertUnwindSafe(block(self, route, owned)).catch_unwind().await;
-        self.finish(cmd, result);
+        self.finish(cmd, mark, result);
         if self.slow_mark.is_some() {
             self.slow_mark = Some(Instant::now());
         }
