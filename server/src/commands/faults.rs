@@ -62,6 +62,11 @@ fn ask(conn: &mut (TcpStream, BufReader<TcpStream>), args: &[&str]) -> String {
         req.push_str(&format!("${}\r\n{a}\r\n", a.len()));
     }
     conn.0.write_all(req.as_bytes()).expect("write");
+    reply(conn)
+}
+
+/// The next reply: a line, or a bulk string's content.
+fn reply(conn: &mut (TcpStream, BufReader<TcpStream>)) -> String {
     let mut line = String::new();
     conn.1.read_line(&mut line).expect("read");
     let Some(len) = line.strip_prefix('$').and_then(|n| n.trim().parse::<usize>().ok()) else { return line };
@@ -100,11 +105,24 @@ fn a_panicking_command_gets_the_same_error_on_every_path_and_the_server_keeps_se
         ask(&mut c, &["PANIC-ON-CONN"]),
         "-ERR internal error while running 'panic-on-conn', the command was not completed\r\n"
     );
+    // Inside EXEC, under the locks of both shards.
+    assert_eq!(ask(&mut c, &["MULTI"]), "+OK\r\n");
+    for args in [&["PANIC-ON-SHARD", &k0][..], &["PANIC-ON-CONN"], &["PANIC-ON-SHARD", &k1], &["GET", &k0]] {
+        assert_eq!(ask(&mut c, args), "+QUEUED\r\n");
+    }
+    assert_eq!(ask(&mut c, &["EXEC"]), "*4\r\n");
+    for name in ["panic-on-shard", "panic-on-conn", "panic-on-shard"] {
+        let want = format!("-ERR internal error while running '{name}', the command was not completed\r\n");
+        assert_eq!(reply(&mut c), want);
+    }
+    assert_eq!(reply(&mut c), "v", "the command queued after them ran");
+    // A blocking command blocks again once EXEC is over.
+    assert_eq!(ask(&mut c, &["BLPOP", "nolist", "0.05"]), "*-1\r\n");
     // The connection, both shards and other clients carry on.
     assert_eq!(ask(&mut c, &["GET", &k0]), "v");
     assert_eq!(ask(&mut c, &["SET", &k1, "w"]), "+OK\r\n");
     assert_eq!(ask(&mut bystander, &["PING"]), "+PONG\r\n");
     let info = ask(&mut bystander, &["INFO", "stats"]);
-    assert!(info.contains("command_panics:3\r\n"), "{info}");
+    assert!(info.contains("command_panics:6\r\n"), "{info}");
     server.shutdown();
 }

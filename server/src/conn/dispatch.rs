@@ -21,13 +21,13 @@ use crate::resp::{Mark, ReplyBuf};
 
 /// The error a command that panicked answers: the panic is a bug, the
 /// client gets this instead of a reply, and the server carries on.
-fn panicked(cmd: &str) -> ReplyError {
+pub(crate) fn panicked(cmd: &str) -> ReplyError {
     ReplyError::owned(format!("ERR internal error while running '{cmd}', the command was not completed"))
 }
 
 /// Counts and logs a panic caught while running `cmd`.
 #[cold]
-fn report_panic(core: &CoreState, cmd: &str, payload: &(dyn Any + Send)) {
+pub(crate) fn report_panic(core: &CoreState, cmd: &str, payload: &(dyn Any + Send)) {
     Counters::bump(&core.counters.panics);
     let what = payload
         .downcast_ref::<&str>()

@@ -40,6 +40,7 @@ mod io;
 mod pipeline;
 mod requests;
 
+pub(crate) use dispatch::{panicked, report_panic};
 pub use dispatch::{run_shard_command, unknown_command};
 
 /// Commands queued between MULTI and EXEC.

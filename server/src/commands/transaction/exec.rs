@@ -31,16 +31,18 @@
 //! after the locks are granted), so no write can land between the check and
 //! the commands.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use bytes::Bytes;
 use coreshard_engine::{Route, Shard, Txn};
 use futures_util::future::join_all;
+use futures_util::FutureExt;
 
 use crate::cmd::{
     flags, AsyncFn, CmdResult, Command, ConnFn, KeySpec, LocalFuture, Plan, ReplyError, Run, ShardFn, TxnFn,
 };
-use crate::conn::{run_shard_command, Conn};
+use crate::conn::{panicked, report_panic, run_shard_command, Conn};
 use crate::core_state::{on_core, CoreState};
 use crate::keyevents::WatchFlag;
 use crate::resp::ReplyBuf;
@@ -253,12 +255,19 @@ async fn exec_locked(conn: &mut Conn, plan: ExecPlan) -> CmdResult {
                 run_batch(conn, &txn, run).await;
                 Ok(())
             }
-            Step::Spanning(f, route) => match conn.run_txn_fn(f, &txn, &route, &args).await {
-                Ok(result) => result,
-                Err(_) => Err(ReplyError::text("ERR internal error while running a queued command")),
-            },
-            Step::Conn(f) => f(conn, &args),
-            Step::Async(f) => f(conn, args).await,
+            Step::Spanning(f, route) => {
+                let result = conn.run_txn_fn(f, &txn, &route, &args).await;
+                caught(conn, &args, result)
+            }
+            Step::Conn(f) => {
+                let result = catch_unwind(AssertUnwindSafe(|| f(conn, &args)));
+                caught(conn, &args, result)
+            }
+            Step::Async(f) => {
+                let name = args.first().cloned().unwrap_or_default();
+                let result = AssertUnwindSafe(f(conn, args)).catch_unwind().await;
+                caught(conn, &[name], result)
+            }
             Step::Error(e) => Err(e),
         };
         if let Err(e) = result {
@@ -270,6 +279,16 @@ async fn exec_locked(conn: &mut Conn, plan: ExecPlan) -> CmdResult {
     conn.ctx = saved;
     txn.release().await;
     Ok(())
+}
+
+/// A queued command's outcome, with a panic (a bug) reported and answered
+/// as on every other path.
+fn caught(conn: &Conn, args: &[Bytes], result: std::thread::Result<CmdResult>) -> CmdResult {
+    result.unwrap_or_else(|payload| {
+        let name = String::from_utf8_lossy(args.first().map_or(&b""[..], |a| &a[..])).to_ascii_lowercase();
+        report_panic(&conn.core, &name, payload.as_ref());
+        Err(panicked(&name))
+    })
 }
 
 /// Commands for one shard, with their arguments.
