@@ -20,6 +20,7 @@ pub mod cmd;
 pub mod commands;
 pub mod config;
 pub mod conn;
+pub mod error;
 pub mod keyevents;
 pub mod listener;
 pub mod local;
