@@ -52,8 +52,6 @@ pub mod routing;
 pub mod runtime;
 mod shard;
 pub mod stats;
-#[cfg(test)]
-mod test_redis;
 pub mod types;
 pub mod value;
 

@@ -784,6 +784,4 @@ impl Shard {
 }
 
 #[cfg(test)]
-mod redis_diff;
-#[cfg(test)]
 mod tests;

@@ -1,5 +1,5 @@
 //! Unit tests for the sorted-set commands. Expected values were checked
-//! against redis-server 7.0 (see also `redis_diff.rs`).
+//! against redis-server 7.0 (see also the server's `tests/engine_zsets.rs`).
 
 use std::collections::BTreeMap;
 
