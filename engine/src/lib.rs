@@ -56,7 +56,7 @@ pub mod types;
 pub mod value;
 
 pub use clock::Clock;
-pub use error::{Error, Result};
+pub use error::{ArgError, Error, OptionConflict, Result};
 pub use eviction::{EvictionPolicy, KeyspaceView, PolicyKind};
 pub use mutation::{Event, Mutation, MutationSink, OwnedEvent, OwnedMutation};
 pub use routing::{keyslot, Router};

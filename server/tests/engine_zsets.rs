@@ -17,7 +17,7 @@ use coreshard_engine::types::{
     format_score, parse_score, parse_weight, Aggregate, LexBound, ScoreBound, SetOp, SetOptions, ZAddOptions,
     ZAddReply, ZRange, ZRangeBy,
 };
-use coreshard_engine::{Error, Kind, Result, Shard, ShardConfig};
+use coreshard_engine::{ArgError, Error, Kind, Result, Shard, ShardConfig};
 use coreshard_server::error::ReplyError;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -218,7 +218,7 @@ fn run(shard: &mut Shard, args: &[Vec<u8>]) -> Reply {
                 None => None,
                 Some(Ok(c)) => Some(c),
                 // Redis reports a non-integer count with the range error.
-                Some(Err(_)) => return err(Error::OutOfRange("value is out of range, must be positive")),
+                Some(Err(_)) => return err(Error::InvalidArgument(ArgError::NotPositive)),
             };
             let r = if name == "ZPOPMIN" { shard.zpopmin(0, &a[0], count) } else { shard.zpopmax(0, &a[0], count) };
             match r {
