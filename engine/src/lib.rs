@@ -53,13 +53,11 @@ pub mod routing;
 pub mod runtime;
 mod shard;
 pub mod stats;
-#[cfg(test)]
-mod test_redis;
 pub mod types;
 pub mod value;
 
 pub use clock::Clock;
-pub use error::{Error, Result};
+pub use error::{ArgError, Error, OptionConflict, Result};
 pub use eviction::{EvictionPolicy, KeyspaceView, PolicyKind};
 pub use mutation::{Event, Mutation, MutationSink, OwnedEvent, OwnedMutation};
 pub use route::{Placement, Route, RouteBuilder};

@@ -193,7 +193,7 @@ impl Shard {
         self.ks.databases()
     }
 
-    /// Fails with Redis's error unless `db` is a valid database index.
+    /// Fails with [`Error::DbIndexOutOfRange`] unless `db` is a valid database index.
     pub fn check_db(&self, db: u8) -> Result<()> {
         if (db as usize) < self.ks.databases() {
             Ok(())

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use coreshard_engine::{Error, Event, Kind, Mutation, Shard, ShardConfig, ValueRef};
+use coreshard_engine::{ArgError, Error, Event, Kind, Mutation, Shard, ShardConfig, ValueRef};
 use proptest::prelude::*;
 
 const KEYS: &[&[u8]] = &[b"a", b"b", b"l"];
@@ -304,7 +304,7 @@ impl Model {
                 let r: Result<Bytes, Error> = (|| {
                     let by = model_float(FLOAT_INCRS[*incr].as_bytes()).ok_or(Error::NotFloat)?;
                     if !by.is_finite() {
-                        return Err(Error::OutOfRange("value is NaN or Infinity"));
+                        return Err(Error::InvalidArgument(ArgError::NotFinite));
                     }
                     let cur = match self.hash(*key)? {
                         Some(h) => match h.get(&f) {
@@ -434,12 +434,11 @@ fn check_property_op(sh: &mut Shard, model: &mut Model, op: &Op, scans: &mut [Sc
                 sh.hrandfield_count(0, KEYS[*key], *count).map(|v| v.into_iter().map(|f| (f, None)).collect())
             };
             if *count == i64::MIN {
-                let long = "value is out of range, value must between -9223372036854775807 and 9223372036854775807";
-                prop_assert_eq!(got, Err(Error::OutOfRange(long)));
+                prop_assert_eq!(got, Err(Error::InvalidArgument(ArgError::OutsideLongRange)));
                 return Ok(());
             }
             if *with_values && *count < -(i64::MAX / 2) {
-                prop_assert_eq!(got, Err(Error::OutOfRange("value is out of range")));
+                prop_assert_eq!(got, Err(Error::InvalidArgument(ArgError::CountTooLarge)));
                 return Ok(());
             }
             match model.hash(*key) {

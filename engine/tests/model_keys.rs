@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use coreshard_engine::types::{ExpireOptions, Expiry, ScanOptions, SetOptions};
-use coreshard_engine::{Clock, Kind, Mutation, OwnedEvent, OwnedMutation, Shard, ShardConfig, Value};
+use coreshard_engine::{
+    Clock, Error, Kind, Mutation, OptionConflict, OwnedEvent, OwnedMutation, Shard, ShardConfig, Value,
+};
 use proptest::prelude::*;
 
 const START: u64 = 1_700_000_000_000;
@@ -72,7 +74,7 @@ enum Op {
 #[derive(Debug, Clone, PartialEq)]
 enum Reply {
     Ok,
-    Err(String),
+    Err(Error),
     Bool(bool),
     Int(i64),
     Ints(Vec<i64>),
@@ -226,7 +228,7 @@ impl Model {
             }
             Op::Type(d, k) => Reply::Kind(self.live(&key(*d, *k)).map(|_| Kind::String)),
             Op::Rename(d, a, b, nx) => {
-                let Some(entry) = self.live(&key(*d, *a)) else { return Reply::Err("ERR no such key".into()) };
+                let Some(entry) = self.live(&key(*d, *a)) else { return Reply::Err(Error::NoSuchKey) };
                 if a == b {
                     return if *nx { Reply::Bool(false) } else { Reply::Ok };
                 }
@@ -243,10 +245,10 @@ impl Model {
             }
             Op::Copy(d, a, d2, b, replace) => {
                 if *d2 >= 16 {
-                    return Reply::Err("ERR DB index is out of range".into());
+                    return Reply::Err(Error::DbIndexOutOfRange);
                 }
                 if d == d2 && a == b {
-                    return Reply::Err("ERR source and destination objects are the same".into());
+                    return Reply::Err(Error::SameObject);
                 }
                 let Some(entry) = self.live(&key(*d, *a)) else { return Reply::Bool(false) };
                 if self.live(&key(*d2, *b)).is_some() && !replace {
@@ -257,13 +259,13 @@ impl Model {
             }
             Op::Expire(cmd, d, k, amount, o) => {
                 if o.nx && (o.xx || o.gt || o.lt) {
-                    return Reply::Err("ERR NX and XX, GT or LT options at the same time are not compatible".into());
+                    return Reply::Err(Error::IncompatibleOptions(OptionConflict::ExpireNx));
                 }
                 if o.gt && o.lt {
-                    return Reply::Err("ERR GT and LT options at the same time are not compatible".into());
+                    return Reply::Err(Error::IncompatibleOptions(OptionConflict::ExpireGtLt));
                 }
                 let Some(when) = deadline(*cmd, *amount, self.now) else {
-                    return Reply::Err(format!("ERR invalid expire time in '{}' command", cmd_name(*cmd)));
+                    return Reply::Err(Error::InvalidExpire { command: cmd_name(*cmd) });
                 };
                 let key = key(*d, *k);
                 let Some((v, cur)) = self.live(&key) else { return Reply::Bool(false) };
@@ -342,7 +344,7 @@ impl Model {
             }
             Op::MoveToDb(d, k, d2) => {
                 if d == d2 {
-                    return Reply::Err("ERR source and destination objects are the same".into());
+                    return Reply::Err(Error::SameObject);
                 }
                 let Some(entry) = self.live(&key(*d, *k)) else { return Reply::Bool(false) };
                 if self.live(&key(*d2, *k)).is_some() {
@@ -362,7 +364,7 @@ impl Model {
 
 fn apply(s: &mut Shard, clock: &Clock, model_keys: &[Vec<u8>], op: &Op) -> Reply {
     let ks = |ks: &[usize]| -> Vec<&[u8]> { ks.iter().map(|k| KEYS[*k]).collect() };
-    let err = |e: coreshard_engine::Error| Reply::Err(e.to_string());
+    let err = Reply::Err;
     match op {
         Op::Set(d, k, v, px) => {
             let opts = SetOptions { expiry: px.map(Expiry::Px), ..SetOptions::default() };

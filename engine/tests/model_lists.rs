@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use coreshard_engine::types::{InsertWhere, ListSide, LposOptions};
-use coreshard_engine::{Error, Event, Kind, Mutation, Shard, ShardConfig, ValueRef};
+use coreshard_engine::{ArgError, Error, Event, Kind, Mutation, Shard, ShardConfig, ValueRef};
 use proptest::prelude::*;
 
 const KEYS: &[&[u8]] = &[b"a", b"b", b"h"];
@@ -175,7 +175,7 @@ impl Model {
             Op::Pop { key, side } => format!("{:?}", self.list(*key).map(|l| l.and_then(|l| Self::pop(l, *side)))),
             Op::PopCount { key, side, count } => {
                 let r = if *count < 0 {
-                    Err(Error::OutOfRange("value is out of range, must be positive"))
+                    Err(Error::InvalidArgument(ArgError::NotPositive))
                 } else {
                     self.list(*key)
                         .map(|l| l.map(|l| (0..*count).map_while(|_| Self::pop(l, *side)).collect::<Vec<_>>()))
@@ -253,18 +253,13 @@ impl Model {
             Op::Pos { key, elem, rank, count, maxlen } => {
                 let rank_v = rank.unwrap_or(1);
                 let r: Result<Vec<usize>, Error> = if rank_v == i64::MIN {
-                    Err(Error::OutOfRange(
-                        "value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-                    ))
+                    Err(Error::InvalidArgument(ArgError::OutsideLongRange))
                 } else if rank_v == 0 {
-                    Err(Error::OutOfRange(
-                        "RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use \
-                         negative to start from the end of the list",
-                    ))
+                    Err(Error::InvalidArgument(ArgError::RankZero))
                 } else if count.is_some_and(|c| c < 0) {
-                    Err(Error::OutOfRange("COUNT can't be negative"))
+                    Err(Error::InvalidArgument(ArgError::CountNegative))
                 } else if maxlen.is_some_and(|m| m < 0) {
-                    Err(Error::OutOfRange("MAXLEN can't be negative"))
+                    Err(Error::InvalidArgument(ArgError::MaxlenNegative))
                 } else {
                     let target = b(*elem);
                     self.list(*key).map(|l| {

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use coreshard_engine::types::Set;
-use coreshard_engine::{Clock, Error, Mutation, OwnedEvent, Shard, ShardConfig, Value};
+use coreshard_engine::{ArgError, Clock, Error, Mutation, OwnedEvent, Shard, ShardConfig, Value};
 use proptest::prelude::*;
 
 const KEYS: u8 = 4;
@@ -204,7 +204,7 @@ fn apply(sh: &mut Shard, model: &mut Model, op: Op) -> Result<(), TestCaseError>
         Op::PopCount(d, k, count) => {
             let got = sh.spop_count(d, &name(k), count);
             if count < 0 {
-                prop_assert_eq!(got, Err(Error::OutOfRange("value is out of range, must be positive")));
+                prop_assert_eq!(got, Err(Error::InvalidArgument(ArgError::NotPositive)));
                 read_only = true;
             } else {
                 let got = got.unwrap();
@@ -302,7 +302,7 @@ fn apply(sh: &mut Shard, model: &mut Model, op: Op) -> Result<(), TestCaseError>
             let keys: Vec<Vec<u8>> = ks.iter().map(|&k| name(k)).collect();
             let got = sh.sintercard(d, &keys, limit);
             if limit < 0 {
-                prop_assert_eq!(got, Err(Error::OutOfRange("LIMIT can't be negative")));
+                prop_assert_eq!(got, Err(Error::InvalidArgument(ArgError::LimitNegative)));
             } else {
                 let n = combine(model, 0, d, &ks).len();
                 let want = if limit == 0 { n } else { n.min(limit as usize) };

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use coreshard_engine::types::{Expiry, GetExAction, LongDouble, SetOptions, SetResult};
-use coreshard_engine::{Clock, Mutation, OwnedEvent, OwnedMutation, Shard, ShardConfig, Value};
+use coreshard_engine::{ArgError, Clock, Error, Mutation, OwnedEvent, OwnedMutation, Shard, ShardConfig, Value};
 use proptest::prelude::*;
 
 const START: u64 = 1_700_000_000_000;
@@ -40,7 +40,7 @@ enum Op {
 #[derive(Debug, Clone, PartialEq)]
 enum Reply {
     Ok,
-    Err(String),
+    Err(Error),
     Bool(bool),
     Int(i64),
     Bulk(Option<Vec<u8>>),
@@ -163,8 +163,8 @@ struct Model {
     now: u64,
 }
 
-fn bad_expire(cmd: &str) -> Reply {
-    Reply::Err(format!("ERR invalid expire time in '{cmd}' command"))
+fn bad_expire(command: &'static str) -> Reply {
+    Reply::Err(Error::InvalidExpire { command })
 }
 
 impl Model {
@@ -187,9 +187,15 @@ impl Model {
         (amount > 0 && at <= i64::MAX as i128).then_some(at as u64)
     }
 
-    fn set(&mut self, key: &[u8], v: Vec<u8>, o: SetOptions, cmd: &str) -> Result<(bool, Option<Vec<u8>>), Reply> {
+    fn set(
+        &mut self,
+        key: &[u8],
+        v: Vec<u8>,
+        o: SetOptions,
+        cmd: &'static str,
+    ) -> Result<(bool, Option<Vec<u8>>), Reply> {
         if (o.nx && o.xx) || (o.keep_ttl && o.expiry.is_some()) {
-            return Err(Reply::Err("ERR syntax error".into()));
+            return Err(Reply::Err(Error::Syntax));
         }
         let expire = match o.expiry {
             Some(e) => Some(self.deadline(e).ok_or_else(|| bad_expire(cmd))?),
@@ -211,7 +217,7 @@ impl Model {
                 let s = String::from_utf8(v.clone()).unwrap_or_default();
                 match s.parse::<i64>() {
                     Ok(n) if n.to_string() == s => (n, *e),
-                    _ => return Reply::Err("ERR value is not an integer or out of range".into()),
+                    _ => return Reply::Err(Error::NotInteger),
                 }
             }
             None => (0, None),
@@ -221,7 +227,7 @@ impl Model {
                 self.map.insert(key.to_vec(), (n.to_string().into_bytes(), exp));
                 Reply::Int(n)
             }
-            None => Reply::Err("ERR increment or decrement would overflow".into()),
+            None => Reply::Err(Error::Overflow),
         }
     }
 
@@ -283,13 +289,13 @@ impl Model {
             Op::IncrBy(k, n) => self.incr(KEYS[*k], *n),
             Op::DecrBy(k, n) => match n.checked_neg() {
                 Some(m) => self.incr(KEYS[*k], m),
-                None => Reply::Err("ERR decrement would overflow".into()),
+                None => Reply::Err(Error::DecrementOverflow),
             },
             Op::IncrByFloat(k, incr) => {
                 // The float arithmetic itself is checked digit for digit
                 // against Redis in the unit tests; here it is the reference
                 // for the key handling around it.
-                let not_float = || Reply::Err("ERR value is not a valid float".into());
+                let not_float = || Reply::Err(Error::NotFloat);
                 let (cur, exp) = match self.live(KEYS[*k]) {
                     Some((v, e)) => match LongDouble::parse(v) {
                         Some(f) => (f, *e),
@@ -299,7 +305,7 @@ impl Model {
                 };
                 let Some(by) = LongDouble::parse(incr.as_bytes()) else { return not_float() };
                 let Some(sum) = cur.add(&by) else {
-                    return Reply::Err("ERR increment would produce NaN or Infinity".into());
+                    return Reply::Err(Error::NanOrInfinity);
                 };
                 let text = sum.to_human();
                 self.map.insert(KEYS[*k].to_vec(), (text.clone(), exp));
@@ -307,7 +313,7 @@ impl Model {
             }
             Op::SetRange(k, off, v) => {
                 if *off < 0 {
-                    return Reply::Err("ERR offset is out of range".into());
+                    return Reply::Err(Error::InvalidArgument(ArgError::OffsetOutOfRange));
                 }
                 let entry = self.live(KEYS[*k]).cloned();
                 if v.is_empty() {
@@ -373,7 +379,7 @@ fn resolve(o: SetOptions, e: Option<Exp>, now: u64) -> SetOptions {
 fn to_reply<T>(r: coreshard_engine::Result<T>, f: impl FnOnce(T) -> Reply) -> Reply {
     match r {
         Ok(v) => f(v),
-        Err(e) => Reply::Err(e.to_string()),
+        Err(e) => Reply::Err(e),
     }
 }
 

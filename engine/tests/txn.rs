@@ -10,7 +10,7 @@ use std::thread;
 
 use bytes::Bytes;
 use coreshard_engine::types::{Aggregate, ListSide, SetOp, ZAddOptions};
-use coreshard_engine::{Engine, Error, Handle};
+use coreshard_engine::{ArgError, Engine, Error, Handle};
 
 /// A key owned by `shard`.
 fn key_on(h: &Handle, shard: usize, prefix: &str) -> Bytes {
@@ -145,8 +145,8 @@ fn collection_operations_inside_one_lock() {
                 "every key is type-checked, even after a missing one"
             );
             assert_eq!(
-                txn.sintercard(0, None, std::slice::from_ref(&s0), -1).await.map_err(|e| e.to_string()),
-                Err("ERR LIMIT can't be negative".to_string())
+                txn.sintercard(0, None, std::slice::from_ref(&s0), -1).await,
+                Err(Error::InvalidArgument(ArgError::LimitNegative))
             );
             // Sources on shard 0 and 1, destination on 1 (over a string).
             txn.mset(0, None, vec![(out1.clone(), b("old"))]).await?;
@@ -199,8 +199,8 @@ fn collection_operations_inside_one_lock() {
                 Err(Error::Syntax)
             );
             assert_eq!(
-                txn.zset_op(0, SetOp::Union, None, &[], None, Aggregate::Sum).await.map_err(|e| e.to_string()),
-                Err("ERR at least 1 input key is needed for 'zunion' command".to_string())
+                txn.zset_op(0, SetOp::Union, None, &[], None, Aggregate::Sum).await.err(),
+                Some(Error::AtLeastOneKey { command: "zunion" })
             );
             assert_eq!(
                 txn.zset_op_store(0, SetOp::Diff, None, out1.clone(), &[z0.clone(), z1.clone()], None, Aggregate::Sum)
@@ -252,10 +252,7 @@ fn same_shard_keys_keep_redis_edge_cases() {
             txn.rename(0, None, k.clone(), k.clone()).await?;
             assert_eq!(txn.rename(0, None, b("{t}nokey"), b("{t}nokey")).await, Err(Error::NoSuchKey));
             assert!(!txn.renamenx(0, None, k.clone(), k.clone()).await?);
-            assert_eq!(
-                txn.copy(None, 0, k.clone(), 0, k.clone(), true).await.map_err(|e| e.to_string()),
-                Err("ERR source and destination objects are the same".to_string())
-            );
+            assert_eq!(txn.copy(None, 0, k.clone(), 0, k.clone(), true).await, Err(Error::SameObject));
             assert!(txn.copy(None, 0, k.clone(), 1, k.clone(), false).await?, "the same name in another database");
 
             let key = l.clone();
@@ -271,10 +268,8 @@ fn same_shard_keys_keep_redis_edge_cases() {
             let key = z.clone();
             txn.run(shard, move |sh| sh.zadd(0, &key, ZAddOptions::default(), &[(1.0, b("m"))])).await??;
             assert_eq!(
-                txn.zset_op_store(0, SetOp::Union, None, z.clone(), &[], None, Aggregate::Sum)
-                    .await
-                    .map_err(|e| e.to_string()),
-                Err("ERR at least 1 input key is needed for 'zunionstore' command".to_string())
+                txn.zset_op_store(0, SetOp::Union, None, z.clone(), &[], None, Aggregate::Sum).await,
+                Err(Error::AtLeastOneKey { command: "zunionstore" })
             );
             // ZDIFF ignores weights (even a wrong number of them) on every path.
             let d = txn.zset_op(0, SetOp::Diff, None, &[z.clone(), s.clone()], Some(vec![5.0]), Aggregate::Max).await?;
@@ -294,7 +289,7 @@ fn same_shard_keys_keep_redis_edge_cases() {
 
 #[test]
 fn a_txn_refuses_keys_on_shards_it_does_not_hold() {
-    assert_eq!(Error::NotLocked.to_string(), "ERR cross-shard transaction does not hold the shard of a key");
+    assert_eq!(Error::NotLocked.to_string(), "cross-shard transaction does not hold the shard of a key");
     let engine = Engine::builder().shards(2).build().unwrap();
     let h = engine.handle();
     let (k0, k1, j0) = (key_on(&h, 0, "k"), key_on(&h, 1, "k"), key_on(&h, 0, "j"));

@@ -22,6 +22,7 @@ pub mod commands;
 pub mod config;
 pub mod conn;
 pub mod core_state;
+pub mod error;
 pub mod keyevents;
 pub mod listener;
 pub mod pubsub;

@@ -32,7 +32,7 @@ use bytes::Bytes;
 use futures_util::future::{join, join_all};
 use std::borrow::Cow;
 
-use crate::error::{Error, Result};
+use crate::error::{ArgError, Error, Result};
 use crate::route::Route;
 use crate::shard::Shard;
 use crate::types::ZSetOperand;
@@ -370,7 +370,7 @@ impl Txn {
     }
 
     /// RENAME `src` to `dst`, keeping the TTL and replacing `dst`.
-    /// `ERR no such key` when `src` is missing (also when `src == dst`).
+    /// [`Error::NoSuchKey`] when `src` is missing (also when `src == dst`).
     pub async fn rename(&self, db: u8, route: Option<&Route>, src: Bytes, dst: Bytes) -> Result<()> {
         let (s_src, s_dst) = self.pair(route, &src, &dst)?;
         if s_src == s_dst {
@@ -412,8 +412,8 @@ impl Txn {
 
     /// COPY `src` (in `src_db`) to `dst` in `dst_db`, with its TTL. False when
     /// `src` is missing or `dst` exists and `replace` is false. Errors as
-    /// Redis: a database out of range, then `ERR source and destination
-    /// objects are the same`, then out of memory.
+    /// Redis: a database out of range, then [`Error::SameObject`], then out
+    /// of memory.
     pub async fn copy(
         &self,
         route: Option<&Route>,
@@ -544,7 +544,7 @@ impl Txn {
     /// further than `limit` (0 = no limit; negative is an error).
     pub async fn sintercard(&self, db: u8, route: Option<&Route>, keys: &[Bytes], limit: i64) -> Result<usize> {
         if limit < 0 {
-            return Err(Error::OutOfRange("LIMIT can't be negative"));
+            return Err(Error::InvalidArgument(ArgError::LimitNegative));
         }
         let (route, groups) = self.key_groups(route, keys)?;
         if let Some(shard) = route.single() {
@@ -609,7 +609,7 @@ impl Txn {
     /// ZUNION, ZINTER or ZDIFF of the sorted sets (or sets, with score 1) at
     /// `keys`, with one weight per key and an aggregate (both ignored by
     /// ZDIFF). Errors as Redis: no keys, then WRONGTYPE, then a weight count
-    /// that does not match the keys (`ERR syntax error`).
+    /// that does not match the keys ([`Error::Syntax`]).
     pub async fn zset_op(
         &self,
         db: u8,
@@ -789,7 +789,7 @@ impl Handle {
     /// SINTERCARD across any shards (`limit` 0 = no limit).
     pub fn sintercard<K: AsRef<[u8]>>(&self, keys: &[K], limit: i64) -> Pending<usize> {
         if limit < 0 {
-            return Pending::ready(Err(Error::OutOfRange("LIMIT can't be negative")));
+            return Pending::ready(Err(Error::InvalidArgument(ArgError::LimitNegative)));
         }
         let db = self.db;
         let keys = owned(keys);

@@ -16,7 +16,7 @@ use bytes::Bytes;
 use hashbrown::HashTable;
 use rand::Rng;
 
-use crate::error::{Error, Result};
+use crate::error::{ArgError, Error, Result};
 use crate::glob;
 use crate::shard::{IntoBytes, Shard};
 use crate::types::string::parse_i64;
@@ -35,9 +35,6 @@ const MAX_FIELDS: usize = u32::MAX as usize;
 /// Hashes with at most this many fields are returned by HSCAN in one call
 /// with cursor 0, as Redis does for its compact (listpack) encoding.
 const SCAN_WHOLE_MAX: usize = 128;
-
-/// Redis's reply for an integer argument outside `-LONG_MAX..=LONG_MAX`.
-const NOT_LONG_RANGE: &str = "value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 
 /// A map of binary field names to binary values.
 #[derive(Clone, Default)]
@@ -330,8 +327,8 @@ impl Shard {
     }
 
     /// HINCRBY: adds `incr` to the integer in `field` (0 when absent) and
-    /// returns the result. Errors: `ERR hash value is not an integer`, `ERR
-    /// increment or decrement would overflow`.
+    /// returns the result. Errors: [`Error::HashNotInteger`],
+    /// [`Error::Overflow`].
     pub fn hincrby(&mut self, db: u8, key: &[u8], field: impl IntoBytes, incr: i64) -> Result<i64> {
         self.make_room()?;
         let slot = self.lookup_write_kind(db, key, Kind::Hash)?;
@@ -349,14 +346,14 @@ impl Shard {
     /// arithmetic, stores the result formatted as Redis does (`%.17Lf`,
     /// trailing zeros removed) and returns that text.
     ///
-    /// Errors, in Redis's order: `ERR value is not a valid float` and `ERR
-    /// value is NaN or Infinity` for `incr`, WRONGTYPE, `ERR hash value is not
-    /// a float`, `ERR increment would produce NaN or Infinity`.
+    /// Errors, in Redis's order: [`Error::NotFloat`] and
+    /// [`ArgError::NotFinite`] for `incr`, [`Error::WrongType`],
+    /// [`Error::HashNotFloat`], [`Error::NanOrInfinity`].
     pub fn hincrbyfloat(&mut self, db: u8, key: &[u8], field: impl IntoBytes, incr: &[u8]) -> Result<Bytes> {
         self.make_room()?;
         let incr = LongDouble::parse(incr).ok_or(Error::NotFloat)?;
         if !incr.is_finite() {
-            return Err(Error::OutOfRange("value is NaN or Infinity"));
+            return Err(Error::InvalidArgument(ArgError::NotFinite));
         }
         let slot = self.lookup_write_kind(db, key, Kind::Hash)?;
         let current = match slot.and_then(|s| self.hash_ref(s)).and_then(|h| h.get(field.as_ref())) {
@@ -390,7 +387,7 @@ impl Shard {
 
     /// HRANDFIELD with a count and WITHVALUES: as
     /// [`hrandfield_count`](Self::hrandfield_count) but with values. A count
-    /// below `-(i64::MAX / 2)` is Redis's `ERR value is out of range`.
+    /// below `-(i64::MAX / 2)` is [`ArgError::CountTooLarge`].
     pub fn hrandfield_withvalues(&mut self, db: u8, key: &[u8], count: i64) -> Result<Vec<(Bytes, Bytes)>> {
         self.hrandfield_pick(db, key, count, true, Clone::clone)
     }
@@ -404,10 +401,10 @@ impl Shard {
         mut take: impl FnMut(&(Bytes, Bytes)) -> T,
     ) -> Result<Vec<T>> {
         if count == i64::MIN {
-            return Err(Error::OutOfRange(NOT_LONG_RANGE));
+            return Err(Error::InvalidArgument(ArgError::OutsideLongRange));
         }
         if with_values && count < -(i64::MAX / 2) {
-            return Err(Error::OutOfRange("value is out of range"));
+            return Err(Error::InvalidArgument(ArgError::CountTooLarge));
         }
         let Some(slot) = self.lookup_read_kind(db, key, Kind::Hash)? else { return Ok(Vec::new()) };
         let len = self.hash_ref(slot).map_or(0, Hash::len);
@@ -584,18 +581,14 @@ mod tests {
         assert_eq!(s.hincrby(0, b"h", "n", -7).unwrap(), -2);
         assert_eq!(s.hget(0, b"h", b"n").unwrap(), Some(b("-2")));
         s.hset(0, b"h", &pairs(&[("max", "9223372036854775807"), ("min", "-9223372036854775808")])).unwrap();
-        assert_eq!(s.hincrby(0, b"h", "max", 1).unwrap_err().to_string(), "ERR increment or decrement would overflow");
+        assert_eq!(s.hincrby(0, b"h", "max", 1).unwrap_err(), Error::Overflow);
         assert_eq!(s.hincrby(0, b"h", "min", -1).unwrap_err(), Error::Overflow);
         assert_eq!(s.hincrby(0, b"h", "min", 0).unwrap(), i64::MIN);
         assert_eq!(s.hincrby(0, b"h", "max", i64::MIN).unwrap(), -1);
         for bad in ["01", "+1", "-0", " 1", "1 ", "", "abc", "1.5", "9223372036854775808", "-9223372036854775809", "-"]
         {
             s.hset(0, b"h", &[(b("bad"), b(bad))]).unwrap();
-            assert_eq!(
-                s.hincrby(0, b"h", "bad", 1).unwrap_err().to_string(),
-                "ERR hash value is not an integer",
-                "{bad:?}"
-            );
+            assert_eq!(s.hincrby(0, b"h", "bad", 1).unwrap_err(), Error::HashNotInteger, "{bad:?}");
         }
         assert_eq!(s.hget(0, b"h", b"bad").unwrap(), Some(b("-")), "failed increments change nothing");
         s.hset(0, b"h", &[(b("z"), b("0"))]).unwrap();
@@ -625,15 +618,12 @@ mod tests {
         assert_eq!(s.hget(0, b"h", b"f").unwrap(), Some(b("1.6")));
         assert_eq!(s.hincrbyfloat(0, b"h", "g", b"0.1").unwrap(), b("0.1"));
         assert_eq!(s.hincrbyfloat(0, b"h", "g", b"0.2").unwrap(), b("0.3"));
-        assert_eq!(s.hincrbyfloat(0, b"h", "f", b"abc").unwrap_err().to_string(), "ERR value is not a valid float");
-        assert_eq!(s.hincrbyfloat(0, b"h", "f", b"inf").unwrap_err().to_string(), "ERR value is NaN or Infinity");
+        assert_eq!(s.hincrbyfloat(0, b"h", "f", b"abc").unwrap_err(), Error::NotFloat);
+        assert_eq!(s.hincrbyfloat(0, b"h", "f", b"inf").unwrap_err(), Error::InvalidArgument(ArgError::NotFinite));
         assert_eq!(s.hincrbyfloat(0, b"h", "f", b"nan").unwrap_err(), Error::NotFloat);
         s.hset(0, b"h", &pairs(&[("x", "abc"), ("i", "inf"), ("n", "5.0e1")])).unwrap();
-        assert_eq!(s.hincrbyfloat(0, b"h", "x", b"1").unwrap_err().to_string(), "ERR hash value is not a float");
-        assert_eq!(
-            s.hincrbyfloat(0, b"h", "i", b"1").unwrap_err().to_string(),
-            "ERR increment would produce NaN or Infinity"
-        );
+        assert_eq!(s.hincrbyfloat(0, b"h", "x", b"1").unwrap_err(), Error::HashNotFloat);
+        assert_eq!(s.hincrbyfloat(0, b"h", "i", b"1").unwrap_err(), Error::NanOrInfinity);
         assert_eq!(s.hincrbyfloat(0, b"h", "n", b"0").unwrap(), b("50"));
         s.hset(0, b"h", &pairs(&[("m", "1.18973149535723176502e+4932")])).unwrap();
         assert_eq!(s.hincrbyfloat(0, b"h", "m", b"1e4932").unwrap_err(), Error::NanOrInfinity);
@@ -684,12 +674,12 @@ mod tests {
     fn hrandfield_range_errors() {
         let mut s = shard();
         s.hset(0, b"h", &pairs(&[("a", "1")])).unwrap();
-        let long = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
-        assert_eq!(s.hrandfield_count(0, b"h", i64::MIN).unwrap_err().to_string(), long);
-        assert_eq!(s.hrandfield_count(0, b"missing", i64::MIN).unwrap_err().to_string(), long);
+        let long = Error::InvalidArgument(ArgError::OutsideLongRange);
+        assert_eq!(s.hrandfield_count(0, b"h", i64::MIN).unwrap_err(), long);
+        assert_eq!(s.hrandfield_count(0, b"missing", i64::MIN).unwrap_err(), long);
         assert_eq!(
-            s.hrandfield_withvalues(0, b"h", -4611686018427387904).unwrap_err().to_string(),
-            "ERR value is out of range"
+            s.hrandfield_withvalues(0, b"h", -4611686018427387904).unwrap_err(),
+            Error::InvalidArgument(ArgError::CountTooLarge)
         );
         // A count that cannot be allocated fails instead of aborting.
         assert_eq!(s.hrandfield_count(0, b"h", -i64::MAX).unwrap_err(), Error::OutOfMemory);

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, OptionConflict, Result};
 use crate::shard::Shard;
 use crate::types::{Hash, List, Set, ZSet};
 use crate::value::{Kind, Value, ValueRef};
@@ -23,13 +23,14 @@ pub struct ExpireOptions {
 }
 
 impl ExpireOptions {
-    /// Rejects the combinations Redis rejects, with its error texts.
+    /// Rejects the combinations Redis rejects, as
+    /// [`Error::IncompatibleOptions`].
     pub fn validate(&self) -> Result<()> {
         if self.nx && (self.xx || self.gt || self.lt) {
-            return Err(Error::OutOfRange("NX and XX, GT or LT options at the same time are not compatible"));
+            return Err(Error::IncompatibleOptions(OptionConflict::ExpireNx));
         }
         if self.gt && self.lt {
-            return Err(Error::OutOfRange("GT and LT options at the same time are not compatible"));
+            return Err(Error::IncompatibleOptions(OptionConflict::ExpireGtLt));
         }
         Ok(())
     }
@@ -86,7 +87,7 @@ impl Shard {
     }
 
     /// `RENAME` within this shard: moves the value and its TTL, replacing
-    /// `dst`. `ERR no such key` when `src` is missing (even if `src == dst`).
+    /// `dst`. [`Error::NoSuchKey`] when `src` is missing (even if `src == dst`).
     pub fn rename(&mut self, db: u8, src: &[u8], dst: &[u8]) -> Result<()> {
         self.rename_inner(db, src, dst, false).map(drop)
     }
@@ -123,7 +124,7 @@ impl Shard {
         self.check_db(src_db)?;
         self.check_db(dst_db)?;
         if src_db == dst_db && src == dst {
-            return Err(Error::OutOfRange("source and destination objects are the same"));
+            return Err(Error::SameObject);
         }
         self.make_room()?;
         let Some(src_slot) = self.lookup_read(src_db, src) else { return Ok(false) };
@@ -216,12 +217,12 @@ impl Shard {
         cmd: &'static str,
     ) -> Result<i64> {
         opts.validate()?;
-        let ms = if seconds { v.checked_mul(1000).ok_or(Error::InvalidExpire(cmd))? } else { v };
+        let ms = if seconds { v.checked_mul(1000).ok_or(Error::InvalidExpire { command: cmd })? } else { v };
         if !relative {
             return Ok(ms);
         }
         let base = i64::try_from(self.now_ms()).unwrap_or(i64::MAX);
-        ms.checked_add(base).ok_or(Error::InvalidExpire(cmd))
+        ms.checked_add(base).ok_or(Error::InvalidExpire { command: cmd })
     }
 
     /// Applies a validated deadline: the conditions, then delete when it
@@ -290,11 +291,11 @@ impl Shard {
     /// `MOVE key db`: moves the key, with its TTL, to database `dst_db`
     /// (keys live on the same shard in every database). False when the key
     /// is missing or `dst_db` already holds it. Errors as Redis: a database
-    /// out of range, then `ERR source and destination objects are the same`.
+    /// out of range, then [`Error::SameObject`].
     pub fn move_to_db(&mut self, db: u8, key: &[u8], dst_db: u8) -> Result<bool> {
         self.check_db(dst_db)?;
         if db == dst_db {
-            return Err(Error::OutOfRange("source and destination objects are the same"));
+            return Err(Error::SameObject);
         }
         let Some(slot) = self.lookup_write(db, key) else { return Ok(false) };
         if self.lookup_write(dst_db, key).is_some() {
@@ -466,7 +467,7 @@ mod tests {
     #[test]
     fn rename_and_renamenx() {
         let (mut s, _) = shard();
-        assert_eq!(s.rename(0, b"nokey", b"x").unwrap_err().to_string(), "ERR no such key");
+        assert_eq!(s.rename(0, b"nokey", b"x"), Err(Error::NoSuchKey));
         assert_eq!(s.rename(0, b"nokey", b"nokey"), Err(Error::NoSuchKey));
         assert_eq!(s.renamenx(0, b"nokey", b"x"), Err(Error::NoSuchKey));
         set(&mut s, 0, b"a", b"1");
@@ -504,8 +505,7 @@ mod tests {
     fn copy_within_and_across_dbs() {
         let (mut s, _) = shard();
         set(&mut s, 0, b"c", b"1");
-        let err = s.copy(0, b"c", 0, b"c", false).unwrap_err();
-        assert_eq!(err.to_string(), "ERR source and destination objects are the same");
+        assert_eq!(s.copy(0, b"c", 0, b"c", false), Err(Error::SameObject));
         assert_eq!(s.copy(0, b"c", 99, b"c", false), Err(Error::DbIndexOutOfRange));
         assert!(s.copy(0, b"c", 1, b"c", false).unwrap());
         assert_eq!(get(&mut s, 1, b"c").as_deref(), Some(&b"1"[..]));
@@ -553,12 +553,11 @@ mod tests {
         assert!(s.expire(0, b"k", 200, ExpireOptions { xx: true, gt: true, ..no() }).unwrap());
         assert_eq!(s.ttl(0, b"k"), 200);
         assert!(!s.expire(0, b"k", 300, ExpireOptions { xx: true, lt: true, ..no() }).unwrap());
-        let e = s.expire(0, b"k", 10, ExpireOptions { nx: true, xx: true, ..no() }).unwrap_err();
-        assert_eq!(e.to_string(), "ERR NX and XX, GT or LT options at the same time are not compatible");
-        let e = s.expire(0, b"k", 10, ExpireOptions { nx: true, gt: true, ..no() }).unwrap_err();
-        assert_eq!(e.to_string(), "ERR NX and XX, GT or LT options at the same time are not compatible");
-        let e = s.expire(0, b"missing", 10, ExpireOptions { gt: true, lt: true, ..no() }).unwrap_err();
-        assert_eq!(e.to_string(), "ERR GT and LT options at the same time are not compatible");
+        let nx_with_others = Err(Error::IncompatibleOptions(OptionConflict::ExpireNx));
+        assert_eq!(s.expire(0, b"k", 10, ExpireOptions { nx: true, xx: true, ..no() }), nx_with_others);
+        assert_eq!(s.expire(0, b"k", 10, ExpireOptions { nx: true, gt: true, ..no() }), nx_with_others);
+        let gt_lt = s.expire(0, b"missing", 10, ExpireOptions { gt: true, lt: true, ..no() });
+        assert_eq!(gt_lt, Err(Error::IncompatibleOptions(OptionConflict::ExpireGtLt)));
     }
 
     #[test]
@@ -592,16 +591,12 @@ mod tests {
     fn expire_overflow() {
         let (mut s, _) = shard();
         set(&mut s, 0, b"k", b"v");
-        let msg = |e: Error| e.to_string();
-        assert_eq!(
-            msg(s.expire(0, b"k", 9_223_372_036_854_776, no()).unwrap_err()),
-            "ERR invalid expire time in 'expire' command"
-        );
-        assert_eq!(s.expire(0, b"k", 9_223_372_036_854_775, no()), Err(Error::InvalidExpire("expire")));
-        assert_eq!(s.expire(0, b"k", -9_223_372_036_854_776, no()), Err(Error::InvalidExpire("expire")));
-        assert_eq!(s.expire(0, b"missing", i64::MAX, no()), Err(Error::InvalidExpire("expire")));
-        assert_eq!(s.pexpire(0, b"k", i64::MAX, no()), Err(Error::InvalidExpire("pexpire")));
-        assert_eq!(s.expireat(0, b"k", i64::MAX, no()), Err(Error::InvalidExpire("expireat")));
+        assert_eq!(s.expire(0, b"k", 9_223_372_036_854_776, no()), Err(Error::InvalidExpire { command: "expire" }));
+        assert_eq!(s.expire(0, b"k", 9_223_372_036_854_775, no()), Err(Error::InvalidExpire { command: "expire" }));
+        assert_eq!(s.expire(0, b"k", -9_223_372_036_854_776, no()), Err(Error::InvalidExpire { command: "expire" }));
+        assert_eq!(s.expire(0, b"missing", i64::MAX, no()), Err(Error::InvalidExpire { command: "expire" }));
+        assert_eq!(s.pexpire(0, b"k", i64::MAX, no()), Err(Error::InvalidExpire { command: "pexpire" }));
+        assert_eq!(s.expireat(0, b"k", i64::MAX, no()), Err(Error::InvalidExpire { command: "expireat" }));
         assert!(s.pexpireat(0, b"k", i64::MAX, no()).unwrap());
         assert_eq!(s.pexpiretime(0, b"k"), i64::MAX);
         assert_eq!(s.pttl(0, b"k"), i64::MAX - NOW as i64);
@@ -775,7 +770,7 @@ mod tests {
         s.pexpire(0, b"k", 5_000, no()).unwrap();
         set(&mut s, 1, b"taken", b"x");
         set(&mut s, 0, b"taken", b"y");
-        assert_eq!(s.move_to_db(0, b"k", 0), Err(Error::OutOfRange("source and destination objects are the same")));
+        assert_eq!(s.move_to_db(0, b"k", 0), Err(Error::SameObject));
         assert_eq!(s.move_to_db(0, b"k", 4), Err(Error::DbIndexOutOfRange));
         assert_eq!(s.move_to_db(0, b"missing", 1), Ok(false));
         assert_eq!(s.move_to_db(0, b"taken", 1), Ok(false));

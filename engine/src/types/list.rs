@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 
 use bytes::Bytes;
 
-use crate::error::{Error, Result};
+use crate::error::{ArgError, Error, Result};
 use crate::shard::{IntoBytes, Shard};
 use crate::types::index_range;
 use crate::value::{Kind, Value, ValueRef};
@@ -19,13 +19,6 @@ const ELEM_OVERHEAD: usize = std::mem::size_of::<Bytes>();
 
 /// Below this capacity a list never gives memory back.
 const SHRINK_MIN_CAPACITY: usize = 64;
-
-/// Redis's reply when LPOS gets `RANK 0`.
-const RANK_ZERO: &str = "RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use \
-                         negative to start from the end of the list";
-
-/// Redis's reply for an integer argument outside `-LONG_MAX..=LONG_MAX`.
-const NOT_LONG_RANGE: &str = "value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 
 /// A list of binary strings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -321,10 +314,10 @@ impl Shard {
 
     /// LPOP/RPOP with a count: up to `count` elements from `side` in pop
     /// order; `None` for a missing key, an empty vector for `count == 0`.
-    /// A negative count is Redis's "must be positive" error (checked first).
+    /// A negative count is [`ArgError::NotPositive`] (checked first).
     pub fn list_pop_count(&mut self, db: u8, key: &[u8], side: ListSide, count: i64) -> Result<Option<Vec<Bytes>>> {
         if count < 0 {
-            return Err(Error::OutOfRange("value is out of range, must be positive"));
+            return Err(Error::InvalidArgument(ArgError::NotPositive));
         }
         let Some(slot) = self.lookup_write_kind(db, key, Kind::List)? else { return Ok(None) };
         Ok(Some(self.list_mut(slot, |l| {
@@ -395,8 +388,8 @@ impl Shard {
         Ok(resolve_index(index, l.len()).and_then(|i| l.items.get(i).cloned()))
     }
 
-    /// LSET: replaces the element at `index`. Errors with `ERR no such key`
-    /// for a missing key and `ERR index out of range`.
+    /// LSET: replaces the element at `index`. Errors with
+    /// [`Error::NoSuchKey`] for a missing key and [`Error::IndexOutOfRange`].
     pub fn lset(&mut self, db: u8, key: &[u8], index: i64, value: impl IntoBytes) -> Result<()> {
         self.make_room()?;
         let slot = self.lookup_write_kind(db, key, Kind::List)?.ok_or(Error::NoSuchKey)?;
@@ -463,14 +456,14 @@ impl Shard {
     fn lpos_params(opts: LposOptions) -> Result<(u64, bool, usize)> {
         let rank = opts.rank.unwrap_or(1);
         if rank == i64::MIN {
-            return Err(Error::OutOfRange(NOT_LONG_RANGE));
+            return Err(Error::InvalidArgument(ArgError::OutsideLongRange));
         }
         if rank == 0 {
-            return Err(Error::OutOfRange(RANK_ZERO));
+            return Err(Error::InvalidArgument(ArgError::RankZero));
         }
         let maxlen = opts.maxlen.unwrap_or(0);
         if maxlen < 0 {
-            return Err(Error::OutOfRange("MAXLEN can't be negative"));
+            return Err(Error::InvalidArgument(ArgError::MaxlenNegative));
         }
         let maxlen = if maxlen == 0 { usize::MAX } else { usize::try_from(maxlen).unwrap_or(usize::MAX) };
         Ok((rank.unsigned_abs() - 1, rank < 0, maxlen))
@@ -522,8 +515,8 @@ impl Shard {
 
     /// LPOS with COUNT: indexes of up to `count` matches (0 = all) in scan
     /// order, starting at the RANK-th match. A missing key gives an empty
-    /// vector. Errors: RANK as for [`lpos`](Self::lpos), then `ERR COUNT
-    /// can't be negative`, then MAXLEN.
+    /// vector. Errors: RANK as for [`lpos`](Self::lpos), then
+    /// [`ArgError::CountNegative`], then MAXLEN.
     pub fn lpos_count(
         &mut self,
         db: u8,
@@ -535,7 +528,7 @@ impl Shard {
         let rank_only = LposOptions { rank: opts.rank, maxlen: None };
         Self::lpos_params(rank_only)?;
         if count < 0 {
-            return Err(Error::OutOfRange("COUNT can't be negative"));
+            return Err(Error::InvalidArgument(ArgError::CountNegative));
         }
         let (skip, from_tail, maxlen) = Self::lpos_params(opts)?;
         let want = if count == 0 { usize::MAX } else { usize::try_from(count).unwrap_or(usize::MAX) };
@@ -662,11 +655,11 @@ mod tests {
         assert!(!exists(&mut s, b"l"));
         assert_eq!(s.lpop_count(0, b"l", 3).unwrap(), None);
         assert_eq!(s.lpop_count(0, b"l", 0).unwrap(), None);
-        let e = s.lpop_count(0, b"l", -1).unwrap_err();
-        assert_eq!(e.to_string(), "ERR value is out of range, must be positive");
+        let not_positive = Error::InvalidArgument(ArgError::NotPositive);
+        assert_eq!(s.lpop_count(0, b"l", -1).unwrap_err(), not_positive);
         // The range error comes before the type check, as in Redis.
         wrong(&mut s, b"h");
-        assert_eq!(s.rpop_count(0, b"h", -1).unwrap_err().to_string(), "ERR value is out of range, must be positive");
+        assert_eq!(s.rpop_count(0, b"h", -1).unwrap_err(), not_positive);
         assert_eq!(s.rpop_count(0, b"h", 1).unwrap_err(), Error::WrongType);
     }
 
@@ -722,9 +715,8 @@ mod tests {
     fn lset_errors_and_success() {
         let mut s = shard();
         assert_eq!(s.lset(0, b"l", 0, "x").unwrap_err(), Error::NoSuchKey);
-        assert_eq!(s.lset(0, b"l", 0, "x").unwrap_err().to_string(), "ERR no such key");
         s.rpush(0, b"l", &bs(&["a", "b"])).unwrap();
-        assert_eq!(s.lset(0, b"l", 2, "x").unwrap_err().to_string(), "ERR index out of range");
+        assert_eq!(s.lset(0, b"l", 2, "x").unwrap_err(), Error::IndexOutOfRange);
         assert_eq!(s.lset(0, b"l", -3, "x").unwrap_err(), Error::IndexOutOfRange);
         s.lset(0, b"l", -1, "Z").unwrap();
         s.lset(0, b"l", 0, "longer value").unwrap();
@@ -818,22 +810,16 @@ mod tests {
     fn lpos_errors() {
         let mut s = shard();
         let o = |rank: Option<i64>, maxlen: Option<i64>| LposOptions { rank, maxlen };
-        let zero = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use \
-                    negative to start from the end of the list";
-        assert_eq!(s.lpos(0, b"l", b"a", o(Some(0), None)).unwrap_err().to_string(), zero);
-        assert_eq!(s.lpos_count(0, b"l", b"a", -1, o(Some(0), None)).unwrap_err().to_string(), zero);
-        assert_eq!(
-            s.lpos(0, b"l", b"a", o(Some(i64::MIN), None)).unwrap_err().to_string(),
-            "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
-        );
-        assert_eq!(
-            s.lpos_count(0, b"l", b"a", -1, o(None, Some(-1))).unwrap_err().to_string(),
-            "ERR COUNT can't be negative"
-        );
-        assert_eq!(s.lpos(0, b"l", b"a", o(None, Some(-1))).unwrap_err().to_string(), "ERR MAXLEN can't be negative");
+        let arg = Error::InvalidArgument;
+        let zero = arg(ArgError::RankZero);
+        assert_eq!(s.lpos(0, b"l", b"a", o(Some(0), None)).unwrap_err(), zero);
+        assert_eq!(s.lpos_count(0, b"l", b"a", -1, o(Some(0), None)).unwrap_err(), zero);
+        assert_eq!(s.lpos(0, b"l", b"a", o(Some(i64::MIN), None)).unwrap_err(), arg(ArgError::OutsideLongRange));
+        assert_eq!(s.lpos_count(0, b"l", b"a", -1, o(None, Some(-1))).unwrap_err(), arg(ArgError::CountNegative));
+        assert_eq!(s.lpos(0, b"l", b"a", o(None, Some(-1))).unwrap_err(), arg(ArgError::MaxlenNegative));
         wrong(&mut s, b"h");
         // Argument errors come before the type check.
-        assert_eq!(s.lpos(0, b"h", b"a", o(Some(0), None)).unwrap_err().to_string(), zero);
+        assert_eq!(s.lpos(0, b"h", b"a", o(Some(0), None)).unwrap_err(), zero);
     }
 
     #[test]

@@ -19,7 +19,7 @@ use hashbrown::HashTable;
 use rand::rngs::SmallRng;
 use rand::Rng;
 
-use crate::error::{Error, Result};
+use crate::error::{ArgError, Error, Result};
 use crate::glob;
 use crate::shard::Shard;
 use crate::value::{Kind, Value, ValueRef};
@@ -458,7 +458,7 @@ impl Shard {
     /// size.
     pub fn spop_count(&mut self, db: u8, key: &[u8], count: i64) -> Result<Vec<Bytes>> {
         if count < 0 {
-            return Err(Error::OutOfRange("value is out of range, must be positive"));
+            return Err(Error::InvalidArgument(ArgError::NotPositive));
         }
         let Some(slot) = self.lookup_write_kind(db, key, Kind::Set)? else { return Ok(Vec::new()) };
         let count = usize::try_from(count).unwrap_or(usize::MAX);
@@ -493,9 +493,7 @@ impl Shard {
     /// to bound.
     pub fn srandmember_count(&mut self, db: u8, key: &[u8], count: i64) -> Result<Vec<Bytes>> {
         if count == i64::MIN {
-            return Err(Error::OutOfRange(
-                "value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-            ));
+            return Err(Error::InvalidArgument(ArgError::OutsideLongRange));
         }
         let Some(slot) = self.lookup_read_kind(db, key, Kind::Set)? else { return Ok(Vec::new()) };
         let want = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
@@ -608,7 +606,7 @@ impl Shard {
     /// (0 = no limit).
     pub fn sintercard<K: AsRef<[u8]>>(&mut self, db: u8, keys: &[K], limit: i64) -> Result<usize> {
         if limit < 0 {
-            return Err(Error::OutOfRange("LIMIT can't be negative"));
+            return Err(Error::InvalidArgument(ArgError::LimitNegative));
         }
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         let slots = self.set_slots(db, keys)?;
@@ -858,24 +856,15 @@ mod tests {
     fn argument_errors_come_before_type_checks() {
         let mut sh = shard();
         with_string(&mut sh, b"str");
-        let neg = Err(Error::OutOfRange("value is out of range, must be positive"));
+        let neg = Err(Error::InvalidArgument(ArgError::NotPositive));
         assert_eq!(sh.spop_count(0, b"str", -1), neg);
         assert_eq!(sh.spop_count(0, b"missing", -1), neg);
         assert_eq!(sh.spop_count(0, b"missing", i64::MIN), neg);
-        let lim = Err(Error::OutOfRange("LIMIT can't be negative"));
+        let lim = Err(Error::InvalidArgument(ArgError::LimitNegative));
         assert_eq!(sh.sintercard(0, &[b"str"], -1), lim);
         assert_eq!(sh.sintercard(0, &[b"missing"], -1), lim);
-        let e = sh.srandmember_count(0, b"str", i64::MIN).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
-        );
-        let texts = [
-            Error::OutOfRange("value is out of range, must be positive"),
-            Error::OutOfRange("LIMIT can't be negative"),
-        ]
-        .map(|e| e.to_string());
-        assert_eq!(texts, ["ERR value is out of range, must be positive", "ERR LIMIT can't be negative"]);
+        let e = sh.srandmember_count(0, b"str", i64::MIN);
+        assert_eq!(e, Err(Error::InvalidArgument(ArgError::OutsideLongRange)));
     }
 
     #[test]

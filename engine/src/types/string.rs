@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 
-use crate::error::{Error, Result};
+use crate::error::{ArgError, Error, Result};
 use crate::item::INLINE_MAX;
 use crate::shard::{IntoBytes, Shard};
 use crate::value::{Kind, Value, ValueRef};
@@ -28,9 +28,9 @@ pub enum Expiry {
 impl Expiry {
     /// The absolute deadline in Unix ms, checked as Redis does: the amount
     /// must be positive and the deadline must fit in a signed 64-bit
-    /// millisecond count; otherwise `ERR invalid expire time in '<cmd>' command`.
+    /// millisecond count; otherwise [`Error::InvalidExpire`] for `cmd`.
     pub fn deadline(self, now_ms: u64, cmd: &'static str) -> Result<u64> {
-        let bad = Error::InvalidExpire(cmd);
+        let bad = Error::InvalidExpire { command: cmd };
         let (amount, seconds, relative) = match self {
             Expiry::Ex(v) => (v, true, true),
             Expiry::Px(v) => (v, false, true),
@@ -66,7 +66,7 @@ pub struct SetOptions {
 }
 
 impl SetOptions {
-    /// Rejects flag combinations Redis answers with `ERR syntax error`.
+    /// Rejects flag combinations Redis rejects, as [`Error::Syntax`].
     pub fn validate(&self) -> Result<()> {
         if (self.nx && self.xx) || (self.keep_ttl && self.expiry.is_some()) {
             return Err(Error::Syntax);
@@ -130,8 +130,7 @@ impl Shard {
 
     /// `SET key value [NX|XX] [GET] [EX|PX|EXAT|PXAT t|KEEPTTL]`.
     ///
-    /// The expiry is validated first (`ERR invalid expire time in 'set'
-    /// command`). A deadline already in the past (EXAT/PXAT) still stores
+    /// The expiry is validated first ([`Error::InvalidExpire`]). A deadline already in the past (EXAT/PXAT) still stores
     /// the key, which is then immediately expired, as in Redis.
     pub fn set(&mut self, db: u8, key: &[u8], value: impl IntoBytes, opts: SetOptions) -> Result<SetResult> {
         opts.validate()?;
@@ -274,11 +273,11 @@ impl Shard {
         self.incrby(db, key, -1)
     }
 
-    /// `DECRBY`: `ERR decrement would overflow` for `i64::MIN` (checked
+    /// `DECRBY`: [`Error::DecrementOverflow`] for `i64::MIN` (checked
     /// before the key is looked at, as in Redis).
     pub fn decrby(&mut self, db: u8, key: &[u8], by: i64) -> Result<i64> {
         if by == i64::MIN {
-            return Err(Error::OutOfRange("decrement would overflow"));
+            return Err(Error::DecrementOverflow);
         }
         self.incrby(db, key, -by)
     }
@@ -359,7 +358,7 @@ impl Shard {
     pub fn setrange(&mut self, db: u8, key: &[u8], offset: i64, value: &[u8]) -> Result<usize> {
         self.make_room()?;
         if offset < 0 {
-            return Err(Error::OutOfRange("offset is out of range"));
+            return Err(Error::InvalidArgument(ArgError::OffsetOutOfRange));
         }
         let slot = self.lookup_write_kind(db, key, Kind::String)?;
         let olen = slot.map_or(0, |s| self.str_ref(s).len());
@@ -527,13 +526,13 @@ pub struct Lcs {
 /// dynamic-programming table, walked back from the end preferring to drop
 /// a byte of the second string on ties, so the subsequence and the match
 /// ranges are the ones Redis reports. With `walk` false only the length
-/// is computed. Fails with Redis's error when the table would exceed the
-/// 512 MB string limit.
+/// is computed. Fails with [`Error::LcsTooLarge`] when the table would
+/// exceed the 512 MB string limit.
 pub fn lcs(a: &[u8], b: &[u8], walk: bool, min_match_len: usize) -> Result<Lcs> {
     let (alen, blen) = (a.len(), b.len());
     let cells = (alen + 1).checked_mul(blen + 1).filter(|&n| n.saturating_mul(4) <= MAX_STRING_LEN);
     let Some(cells) = cells else {
-        return Err(Error::OutOfRange("Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"));
+        return Err(Error::LcsTooLarge);
     };
     let w = blen + 1;
     let mut t = vec![0u32; cells];
@@ -1161,10 +1160,7 @@ mod tests {
         // Ties drop a byte of the second string first.
         assert_eq!(lcs(b"ab", b"ba", true, 0).unwrap().text, b"b");
         let big = vec![b'x'; 20_000];
-        assert_eq!(
-            lcs(&big, &big, true, 0),
-            Err(Error::OutOfRange("Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"))
-        );
+        assert_eq!(lcs(&big, &big, true, 0), Err(Error::LcsTooLarge));
     }
     use crate::clock::Clock;
     use crate::shard::ShardConfig;
@@ -1315,26 +1311,25 @@ mod tests {
         let (mut s, _) = shard();
         let ex = |e| SetOptions { expiry: Some(e), ..opts() };
         for e in [Expiry::Ex(0), Expiry::Ex(-1), Expiry::Px(0), Expiry::ExAt(0), Expiry::PxAt(-5)] {
-            let err = s.set(0, b"k", b"v", ex(e)).unwrap_err();
-            assert_eq!(err.to_string(), "ERR invalid expire time in 'set' command");
+            assert_eq!(s.set(0, b"k", b"v", ex(e)), Err(Error::InvalidExpire { command: "set" }));
         }
         // Overflow of the unit conversion or of now + amount.
         for e in
             [Expiry::Ex(9_223_372_036_854_775), Expiry::Ex(i64::MAX), Expiry::Px(i64::MAX - 1), Expiry::ExAt(i64::MAX)]
         {
-            assert_eq!(s.set(0, b"k", b"v", ex(e)), Err(Error::InvalidExpire("set")));
+            assert_eq!(s.set(0, b"k", b"v", ex(e)), Err(Error::InvalidExpire { command: "set" }));
         }
         assert!(s.set(0, b"k", b"v", ex(Expiry::ExAt(9_223_372_036_854_775))).unwrap().written);
         assert!(s.set(0, b"k", b"v", ex(Expiry::PxAt(i64::MAX))).unwrap().written);
         assert_eq!(s.pexpiretime(0, b"k"), i64::MAX);
         assert_eq!(s.expiretime(0, b"k"), 9_223_372_036_854_776);
-        assert_eq!(s.setex(0, b"k", 0, b"v").unwrap_err().to_string(), "ERR invalid expire time in 'setex' command");
-        assert_eq!(s.psetex(0, b"k", -1, b"v").unwrap_err().to_string(), "ERR invalid expire time in 'psetex' command");
+        assert_eq!(s.setex(0, b"k", 0, b"v"), Err(Error::InvalidExpire { command: "setex" }));
+        assert_eq!(s.psetex(0, b"k", -1, b"v"), Err(Error::InvalidExpire { command: "psetex" }));
         // The expiry is checked before the type.
         put_list(&mut s, b"l");
         assert_eq!(
             s.set(0, b"l", b"v", SetOptions { get: true, ..ex(Expiry::Ex(0)) }),
-            Err(Error::InvalidExpire("set"))
+            Err(Error::InvalidExpire { command: "set" })
         );
     }
 
@@ -1369,8 +1364,8 @@ mod tests {
         // A missing key answers nil even with an invalid expiry.
         assert_eq!(s.getex(0, b"nokey", GetExAction::Expire(Expiry::Ex(0))).unwrap(), None);
         s.set(0, b"k", b"v", opts()).unwrap();
-        let err = s.getex(0, b"k", GetExAction::Expire(Expiry::Ex(0))).unwrap_err();
-        assert_eq!(err.to_string(), "ERR invalid expire time in 'getex' command");
+        let err = s.getex(0, b"k", GetExAction::Expire(Expiry::Ex(0)));
+        assert_eq!(err, Err(Error::InvalidExpire { command: "getex" }));
         assert_eq!(s.getex(0, b"k", GetExAction::Expire(Expiry::Ex(100))).unwrap(), Some(Bytes::from("v")));
         assert_eq!(s.ttl(0, b"k"), 100);
         assert_eq!(s.getex(0, b"k", GetExAction::Keep).unwrap(), Some(Bytes::from("v")));
@@ -1426,25 +1421,20 @@ mod tests {
         s.incr(0, b"n").unwrap();
         assert_eq!(s.ttl(0, b"n"), 100);
         s.set(0, b"n", b"9223372036854775807", opts()).unwrap();
-        assert_eq!(s.incr(0, b"n").unwrap_err().to_string(), "ERR increment or decrement would overflow");
+        assert_eq!(s.incr(0, b"n"), Err(Error::Overflow));
         s.set(0, b"n", b"-9223372036854775808", opts()).unwrap();
         assert_eq!(s.decr(0, b"n"), Err(Error::Overflow));
         assert_eq!(s.incrby(0, b"n", 0).unwrap(), i64::MIN);
         assert_eq!(get(&mut s, b"n").as_deref(), Some(&b"-9223372036854775808"[..]));
         assert_eq!(s.incrby(0, b"n", 1).unwrap(), i64::MIN + 1);
-        let err = s.decrby(0, b"n", i64::MIN).unwrap_err();
-        assert_eq!(err.to_string(), "ERR decrement would overflow");
+        assert_eq!(s.decrby(0, b"n", i64::MIN), Err(Error::DecrementOverflow));
         put_list(&mut s, b"l");
         // DECRBY's own overflow check comes before the type check.
-        assert_eq!(s.decrby(0, b"l", i64::MIN), Err(Error::OutOfRange("decrement would overflow")));
+        assert_eq!(s.decrby(0, b"l", i64::MIN), Err(Error::DecrementOverflow));
         assert_eq!(s.incr(0, b"l"), Err(Error::WrongType));
         for bad in ["-0", "007", "+1", " 1", "1 ", "1.0", "", "9223372036854775808", "abc", "-"] {
             s.set(0, b"n", bad, opts()).unwrap();
-            assert_eq!(
-                s.incr(0, b"n").unwrap_err().to_string(),
-                "ERR value is not an integer or out of range",
-                "{bad}"
-            );
+            assert_eq!(s.incr(0, b"n"), Err(Error::NotInteger), "{bad}");
             assert_eq!(get(&mut s, b"n").as_deref(), Some(bad.as_bytes()));
         }
     }
@@ -1591,8 +1581,8 @@ mod tests {
         let (mut s, _) = shard();
         for (v, incr) in [("inf", "1"), ("1", "inf"), ("-INF", "0"), ("infinity", "-infinity"), ("1e4932", "1e4932")] {
             s.set(0, b"k", v, opts()).unwrap();
-            let err = s.incrbyfloat(0, b"k", incr.as_bytes()).unwrap_err();
-            assert_eq!(err.to_string(), "ERR increment would produce NaN or Infinity", "{v} + {incr}");
+            let err = s.incrbyfloat(0, b"k", incr.as_bytes());
+            assert_eq!(err, Err(Error::NanOrInfinity), "{v} + {incr}");
         }
         s.set(0, b"k", b"1", SetOptions { expiry: Some(Expiry::Ex(100)), ..opts() }).unwrap();
         assert_eq!(s.incrbyfloat(0, b"k", b"1").unwrap(), Bytes::from("2"));
@@ -1669,7 +1659,8 @@ mod tests {
         let (mut s, _) = shard();
         assert_eq!(s.setrange(0, b"k", 5, b"").unwrap(), 0);
         assert_eq!(s.exists(0, &[b"k"]), 0); // nothing set on a missing key
-        assert_eq!(s.setrange(0, b"k", -1, b"x").unwrap_err().to_string(), "ERR offset is out of range");
+        let offset = Err(Error::InvalidArgument(ArgError::OffsetOutOfRange));
+        assert_eq!(s.setrange(0, b"k", -1, b"x"), offset);
         assert_eq!(s.setrange(0, b"k", 3, b"ab").unwrap(), 5);
         assert_eq!(get(&mut s, b"k").as_deref(), Some(&b"\0\0\0ab"[..]));
         assert_eq!(s.setrange(0, b"k", 0, b"").unwrap(), 5);
@@ -1683,8 +1674,7 @@ mod tests {
         assert_eq!(&v[..5], b"\0XYab");
         assert!(v[5..100].iter().all(|&c| c == 0));
         assert_eq!(v[100], b'Z');
-        let err = s.setrange(0, b"k", MAX_STRING_LEN as i64, b"x").unwrap_err();
-        assert_eq!(err.to_string(), "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+        assert_eq!(s.setrange(0, b"k", MAX_STRING_LEN as i64, b"x"), Err(Error::StringTooLong));
         assert_eq!(s.setrange(0, b"k", MAX_STRING_LEN as i64 - 1, b"xy"), Err(Error::StringTooLong));
         assert_eq!(s.setrange(0, b"new", i64::MAX, b"x"), Err(Error::StringTooLong));
         // Empty value on an existing key: its length, no size check.
@@ -1692,7 +1682,7 @@ mod tests {
         put_list(&mut s, b"l");
         assert_eq!(s.setrange(0, b"l", 0, b"x"), Err(Error::WrongType));
         assert_eq!(s.setrange(0, b"l", 0, b""), Err(Error::WrongType));
-        assert_eq!(s.setrange(0, b"l", -1, b""), Err(Error::OutOfRange("offset is out of range")));
+        assert_eq!(s.setrange(0, b"l", -1, b""), offset);
     }
 
     #[test]

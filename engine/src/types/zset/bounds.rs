@@ -10,15 +10,10 @@
 
 use bytes::Bytes;
 
-use crate::error::{Error, Result};
-
-/// Error text for an unparsable BYSCORE bound.
-const SCORE_RANGE_ERR: &str = "min or max is not a float";
-/// Error text for an unparsable BYLEX bound.
-const LEX_RANGE_ERR: &str = "min or max not valid string range item";
+use crate::error::{ArgError, Error, Result};
 
 /// Parses a score or increment argument (ZADD, ZINCRBY) as Redis does;
-/// fails with "ERR value is not a valid float".
+/// fails with [`Error::NotFloat`].
 pub fn parse_score(arg: &[u8]) -> Result<f64> {
     if arg.is_empty() || is_c_space(arg[0]) {
         return Err(Error::NotFloat);
@@ -31,9 +26,9 @@ pub fn parse_score(arg: &[u8]) -> Result<f64> {
 }
 
 /// Parses a WEIGHTS argument of ZUNION/ZINTER(STORE); fails with
-/// "ERR weight value is not a float".
+/// [`ArgError::WeightNotFloat`].
 pub fn parse_weight(arg: &[u8]) -> Result<f64> {
-    parse_score(arg).map_err(|_| Error::OutOfRange("weight value is not a float"))
+    parse_score(arg).map_err(|_| Error::InvalidArgument(ArgError::WeightNotFloat))
 }
 
 /// One end of a score range: `1.5`, `(1.5` (exclusive), `-inf`, `+inf`.
@@ -57,7 +52,7 @@ impl ScoreBound {
     }
 
     /// Parses a ZRANGEBYSCORE/ZCOUNT bound; fails with
-    /// "ERR min or max is not a float".
+    /// [`ArgError::ScoreBoundNotFloat`].
     pub fn parse(arg: &[u8]) -> Result<Self> {
         let (exclusive, text) = match arg.first() {
             Some(b'(') => (true, &arg[1..]),
@@ -68,7 +63,7 @@ impl ScoreBound {
         // NUL, so a bound with an embedded NUL ends there.
         let stopped_at_end = text.get(p.consumed).is_none_or(|&b| b == 0);
         if !stopped_at_end || p.value.is_nan() {
-            return Err(Error::OutOfRange(SCORE_RANGE_ERR));
+            return Err(Error::InvalidArgument(ArgError::ScoreBoundNotFloat));
         }
         Ok(ScoreBound { value: p.value, exclusive })
     }
@@ -109,7 +104,7 @@ pub enum LexBound {
 
 impl LexBound {
     /// Parses a ZRANGEBYLEX/ZLEXCOUNT bound; fails with
-    /// "ERR min or max not valid string range item".
+    /// [`ArgError::LexBoundInvalid`].
     pub fn parse(arg: &[u8]) -> Result<Self> {
         // As in Redis, `+`/`-` must be the whole C string (a NUL may follow).
         let alone = arg.get(1).is_none_or(|&b| b == 0);
@@ -118,7 +113,7 @@ impl LexBound {
             Some(b'-') if alone => Ok(LexBound::NegInf),
             Some(b'[') => Ok(LexBound::Inclusive(Bytes::copy_from_slice(&arg[1..]))),
             Some(b'(') => Ok(LexBound::Exclusive(Bytes::copy_from_slice(&arg[1..]))),
-            _ => Err(Error::OutOfRange(LEX_RANGE_ERR)),
+            _ => Err(Error::InvalidArgument(ArgError::LexBoundInvalid)),
         }
     }
 
@@ -500,7 +495,7 @@ mod tests {
     #[test]
     fn weights_have_their_own_error() {
         assert_eq!(parse_weight(b"2.5"), Ok(2.5));
-        assert_eq!(parse_weight(b"x").unwrap_err().to_string(), "ERR weight value is not a float");
+        assert_eq!(parse_weight(b"x"), Err(Error::InvalidArgument(ArgError::WeightNotFloat)));
     }
 
     #[test]
@@ -541,8 +536,11 @@ mod tests {
         assert_eq!(ScoreBound::parse(b"1e-400"), Ok(ScoreBound::inclusive(0.0)));
         assert_eq!(ScoreBound::parse(b"2\0junk"), Ok(ScoreBound::inclusive(2.0)));
         for s in ["1 ", "nan", "(nan", "-", "1e", "abc", "[1", "((1", "  "] {
-            let err = ScoreBound::parse(s.as_bytes()).unwrap_err();
-            assert_eq!(err.to_string(), "ERR min or max is not a float", "{s:?}");
+            assert_eq!(
+                ScoreBound::parse(s.as_bytes()),
+                Err(Error::InvalidArgument(ArgError::ScoreBoundNotFloat)),
+                "{s:?}"
+            );
         }
         let b = ScoreBound::exclusive(1.0);
         assert!(b.gte_min(1.5) && !b.gte_min(1.0) && b.lte_max(0.5) && !b.lte_max(1.0));
@@ -558,8 +556,7 @@ mod tests {
         assert_eq!(LexBound::parse(b"[a"), Ok(LexBound::Inclusive(Bytes::from_static(b"a"))));
         assert_eq!(LexBound::parse(b"("), Ok(LexBound::Exclusive(Bytes::new())));
         for s in ["", "a", "+a", "-a", "]a"] {
-            let err = LexBound::parse(s.as_bytes()).unwrap_err();
-            assert_eq!(err.to_string(), "ERR min or max not valid string range item", "{s:?}");
+            assert_eq!(LexBound::parse(s.as_bytes()), Err(Error::InvalidArgument(ArgError::LexBoundInvalid)), "{s:?}");
         }
         assert!(LexBound::NegInf.gte_min(b"") && !LexBound::NegInf.lte_max(b""));
         assert!(!LexBound::PosInf.gte_min(b"\xff") && LexBound::PosInf.lte_max(b"\xff"));

@@ -14,15 +14,10 @@ pub use self::bounds::{format_score, parse_score, parse_weight, write_score, Lex
 pub use self::combine::{Aggregate, SetOp, ZSetInput, ZSetOperand};
 pub use self::index::{ZSet, ZSetIter};
 
-use crate::error::{Error, Result};
+use crate::error::{ArgError, Error, OptionConflict, Result};
 use crate::shard::Shard;
 use crate::types::index_range;
 use crate::value::{Kind, Value, ValueRef};
-
-const ERR_XX_NX: &str = "XX and NX options at the same time are not compatible";
-const ERR_GT_LT_NX: &str = "GT, LT, and/or NX options at the same time are not compatible";
-const ERR_INCR_PAIRS: &str = "INCR option supports a single increment-element pair";
-const ERR_NOT_POSITIVE: &str = "value is out of range, must be positive";
 
 /// ZSCAN returns sorted sets of at most this many members in one call, as
 /// Redis does for its compact (listpack) encoding.
@@ -49,22 +44,23 @@ pub struct ZAddOptions {
 }
 
 impl ZAddOptions {
-    /// Checks the flag combination for `pairs` score/member pairs, failing
-    /// with Redis's errors: no pairs → syntax error; NX with XX; NX/GT/LT
-    /// combined; INCR with more than one pair. A server must call this
+    /// Checks the flag combination for `pairs` score/member pairs, in
+    /// Redis's order: no pairs is [`Error::Syntax`]; NX with XX, NX/GT/LT
+    /// combined and INCR with more than one pair are
+    /// [`Error::IncompatibleOptions`]. A server must call this
     /// before parsing the scores, as Redis reports these errors first.
     pub fn validate(&self, pairs: usize) -> Result<()> {
         if pairs == 0 {
             return Err(Error::Syntax);
         }
         if self.nx && self.xx {
-            return Err(Error::OutOfRange(ERR_XX_NX));
+            return Err(Error::IncompatibleOptions(OptionConflict::ZAddNxXx));
         }
         if (self.nx && (self.gt || self.lt)) || (self.gt && self.lt) {
-            return Err(Error::OutOfRange(ERR_GT_LT_NX));
+            return Err(Error::IncompatibleOptions(OptionConflict::ZAddNxGtLt));
         }
         if self.incr && pairs > 1 {
-            return Err(Error::OutOfRange(ERR_INCR_PAIRS));
+            return Err(Error::IncompatibleOptions(OptionConflict::ZAddIncrPairs));
         }
         Ok(())
     }
@@ -300,16 +296,17 @@ fn add_all(z: &mut ZSet, opts: &ZAddOptions, pairs: &[(f64, Bytes)]) -> Result<A
     Ok(t)
 }
 
-/// Redis's error for a ZUNION/ZINTER/ZDIFF(STORE) without input keys.
+/// The error of a ZUNION/ZINTER/ZDIFF(STORE) without input keys.
 pub(crate) fn at_least_one_key(op: SetOp, store: bool) -> Error {
-    Error::OutOfRange(match (op, store) {
-        (SetOp::Union, false) => "at least 1 input key is needed for 'zunion' command",
-        (SetOp::Union, true) => "at least 1 input key is needed for 'zunionstore' command",
-        (SetOp::Inter, false) => "at least 1 input key is needed for 'zinter' command",
-        (SetOp::Inter, true) => "at least 1 input key is needed for 'zinterstore' command",
-        (SetOp::Diff, false) => "at least 1 input key is needed for 'zdiff' command",
-        (SetOp::Diff, true) => "at least 1 input key is needed for 'zdiffstore' command",
-    })
+    let command = match (op, store) {
+        (SetOp::Union, false) => "zunion",
+        (SetOp::Union, true) => "zunionstore",
+        (SetOp::Inter, false) => "zinter",
+        (SetOp::Inter, true) => "zinterstore",
+        (SetOp::Diff, false) => "zdiff",
+        (SetOp::Diff, true) => "zdiffstore",
+    };
+    Error::AtLeastOneKey { command }
 }
 
 impl Shard {
@@ -352,7 +349,7 @@ impl Shard {
         n
     }
 
-    /// Slots of set-operation inputs; WRONGTYPE unless each is a zset or set.
+    /// Slots of set-operation inputs; [`Error::WrongType`] unless each is a zset or set.
     fn zinputs(&mut self, db: u8, keys: &[Bytes]) -> Result<Vec<Option<u32>>> {
         let mut slots = Vec::with_capacity(keys.len());
         for key in keys {
@@ -401,7 +398,7 @@ impl Shard {
     fn zpop(&mut self, db: u8, key: &[u8], count: Option<i64>, max: bool) -> Result<Vec<(Bytes, f64)>> {
         let count = match count {
             None => 1,
-            Some(c) if c < 0 => return Err(Error::OutOfRange(ERR_NOT_POSITIVE)),
+            Some(c) if c < 0 => return Err(Error::InvalidArgument(ArgError::NotPositive)),
             Some(c) => usize::try_from(c).unwrap_or(usize::MAX),
         };
         let Some(slot) = self.lookup_write_kind(db, key, Kind::ZSet)? else { return Ok(Vec::new()) };
@@ -431,9 +428,9 @@ impl Shard {
 
     /// `ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]`.
     ///
-    /// Errors, in Redis's order: no pairs → syntax error; NX with XX; NX/GT/LT
-    /// combined; INCR with several pairs; a NaN score; WRONGTYPE; and with
-    /// INCR a NaN result ("ERR resulting score is not a number (NaN)").
+    /// Errors, in Redis's order: those of [`ZAddOptions::validate`]; a NaN
+    /// score; [`Error::WrongType`]; and with INCR a NaN result
+    /// ([`Error::ScoreNan`]).
     pub fn zadd(&mut self, db: u8, key: &[u8], opts: ZAddOptions, pairs: &[(f64, Bytes)]) -> Result<ZAddReply> {
         self.make_room()?;
         opts.validate(pairs.len())?;
@@ -466,7 +463,7 @@ impl Shard {
     }
 
     /// ZINCRBY key increment member: the new score. A NaN result (inf + -inf)
-    /// fails with "ERR resulting score is not a number (NaN)".
+    /// fails with [`Error::ScoreNan`].
     pub fn zincrby(&mut self, db: u8, key: &[u8], increment: f64, member: impl crate::shard::IntoBytes) -> Result<f64> {
         let opts = ZAddOptions { incr: true, ..ZAddOptions::default() };
         match self.zadd(db, key, opts, &[(increment, member.into_bytes())])? {
@@ -547,8 +544,8 @@ impl Shard {
     }
 
     /// `ZPOPMIN key [count]`: removes and returns up to `count` lowest members
-    /// (one when `None`). A negative count fails with "ERR value is out of
-    /// range, must be positive" before the key is looked at (Redis gives
+    /// (one when `None`). A negative count fails with
+    /// [`ArgError::NotPositive`] before the key is looked at (Redis gives
     /// the same error for a count that is not an integer at all).
     pub fn zpopmin(&mut self, db: u8, key: &[u8], count: Option<i64>) -> Result<ScoredMembers> {
         self.zpop(db, key, count, false)
@@ -561,7 +558,7 @@ impl Shard {
 
     /// ZMPOP over keys of this shard: pops up to `count` members from the
     /// first key that exists (lowest first, or highest with `max`), returning
-    /// that key's index and the members; WRONGTYPE if the first existing key
+    /// that key's index and the members; [`Error::WrongType`] if the first existing key
     /// is not a sorted set.
     pub fn zmpop(&mut self, db: u8, keys: &[Bytes], max: bool, count: usize) -> Result<Option<(usize, ScoredMembers)>> {
         for (i, key) in keys.iter().enumerate() {
@@ -755,7 +752,7 @@ impl Shard {
     /// counting no further than `limit` (0 = no limit).
     pub fn zintercard(&mut self, db: u8, keys: &[Bytes], limit: usize) -> Result<usize> {
         if keys.is_empty() {
-            return Err(Error::OutOfRange("at least 1 input key is needed for 'zintercard' command"));
+            return Err(Error::AtLeastOneKey { command: "zintercard" });
         }
         let slots = self.zinputs(db, keys)?;
         let inputs: Vec<Option<ZSetInput<'_>>> = slots.iter().map(|&slot| self.zinput(slot)).collect();
@@ -764,7 +761,7 @@ impl Shard {
 
     /// A copy of the sorted set or set at `key`, for set operations whose
     /// inputs live on several shards (combine them with [`ZSet::combine`]).
-    /// WRONGTYPE for other kinds.
+    /// [`Error::WrongType`] for other kinds.
     pub fn zset_operand(&mut self, db: u8, key: &[u8]) -> Result<Option<ZSetOperand>> {
         let Some(slot) = self.lookup_read(db, key) else { return Ok(None) };
         match self.value(slot) {
@@ -783,7 +780,5 @@ impl Shard {
     }
 }
 
-#[cfg(test)]
-mod redis_diff;
 #[cfg(test)]
 mod tests;

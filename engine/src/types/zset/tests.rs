@@ -1,5 +1,5 @@
 //! Unit tests for the sorted-set commands. Expected values were checked
-//! against redis-server 7.0 (see also `redis_diff.rs`).
+//! against redis-server 7.0 (see also the server's `tests/engine_zsets.rs`).
 
 use std::collections::BTreeMap;
 
@@ -124,38 +124,38 @@ fn zadd_incr() {
     );
     // inf + -inf
     sh.zadd(0, b"z", ZOPT, &pairs(&[(f64::INFINITY, "i")])).unwrap();
-    let nan = sh.zadd(0, b"z", incr, &pairs(&[(f64::NEG_INFINITY, "i")])).unwrap_err();
-    assert_eq!(nan.to_string(), "ERR resulting score is not a number (NaN)");
+    assert_eq!(sh.zadd(0, b"z", incr, &pairs(&[(f64::NEG_INFINITY, "i")])), Err(Error::ScoreNan));
     assert_eq!(sh.zscore(0, b"z", b"i"), Ok(Some(f64::INFINITY)));
 }
 
 #[test]
 fn zadd_errors() {
     let mut sh = shard();
-    let e = |sh: &mut Shard, o: ZAddOptions, v: &[(f64, &str)]| sh.zadd(0, b"z", o, &pairs(v)).unwrap_err().to_string();
+    let e = |sh: &mut Shard, o: ZAddOptions, v: &[(f64, &str)]| sh.zadd(0, b"z", o, &pairs(v)).unwrap_err();
+    let conflict = Error::IncompatibleOptions;
     assert_eq!(
         e(&mut sh, ZAddOptions { nx: true, xx: true, ..ZOPT }, &[(1.0, "a")]),
-        "ERR XX and NX options at the same time are not compatible"
+        conflict(OptionConflict::ZAddNxXx)
     );
     for o in [
         ZAddOptions { nx: true, gt: true, ..ZOPT },
         ZAddOptions { nx: true, lt: true, ..ZOPT },
         ZAddOptions { gt: true, lt: true, ..ZOPT },
     ] {
-        assert_eq!(e(&mut sh, o, &[(1.0, "a")]), "ERR GT, LT, and/or NX options at the same time are not compatible");
+        assert_eq!(e(&mut sh, o, &[(1.0, "a")]), conflict(OptionConflict::ZAddNxGtLt));
     }
     assert_eq!(
         e(&mut sh, ZAddOptions { incr: true, ..ZOPT }, &[(1.0, "a"), (2.0, "b")]),
-        "ERR INCR option supports a single increment-element pair"
+        conflict(OptionConflict::ZAddIncrPairs)
     );
-    assert_eq!(e(&mut sh, ZOPT, &[]), "ERR syntax error");
-    assert_eq!(e(&mut sh, ZOPT, &[(1.0, "a"), (f64::NAN, "b")]), "ERR resulting score is not a number (NaN)");
+    assert_eq!(e(&mut sh, ZOPT, &[]), Error::Syntax);
+    assert_eq!(e(&mut sh, ZOPT, &[(1.0, "a"), (f64::NAN, "b")]), Error::ScoreNan);
     assert_eq!(sh.kind_of(0, b"z"), None, "a failed ZADD adds nothing");
     wrongtype(&mut sh, "s");
     assert_eq!(sh.zadd(0, b"s", ZOPT, &pairs(&[(1.0, "a")])), Err(Error::WrongType));
     // Option errors come before the type check.
-    let err = sh.zadd(0, b"s", ZAddOptions { nx: true, xx: true, ..ZOPT }, &pairs(&[(1.0, "a")])).unwrap_err();
-    assert_eq!(err.to_string(), "ERR XX and NX options at the same time are not compatible");
+    let err = sh.zadd(0, b"s", ZAddOptions { nx: true, xx: true, ..ZOPT }, &pairs(&[(1.0, "a")]));
+    assert_eq!(err, Err(conflict(OptionConflict::ZAddNxXx)));
 }
 
 #[test]
@@ -328,11 +328,11 @@ fn zpop() {
     assert_eq!(sh.zpopmin(0, b"z", Some(10)), Ok(vec![(b("b"), 2.0)]));
     assert_eq!(sh.kind_of(0, b"z"), None);
     assert_eq!(sh.zpopmin(0, b"z", None), Ok(vec![]));
-    let e = sh.zpopmin(0, b"z", Some(-1)).unwrap_err();
-    assert_eq!(e.to_string(), "ERR value is out of range, must be positive");
+    let not_positive = Err(Error::InvalidArgument(ArgError::NotPositive));
+    assert_eq!(sh.zpopmin(0, b"z", Some(-1)), not_positive);
     wrongtype(&mut sh, "s");
     // The count is checked before the key; the type before a zero count.
-    assert_eq!(sh.zpopmax(0, b"s", Some(-1)).unwrap_err().to_string(), "ERR value is out of range, must be positive");
+    assert_eq!(sh.zpopmax(0, b"s", Some(-1)), not_positive);
     assert_eq!(sh.zpopmax(0, b"s", Some(0)), Err(Error::WrongType));
     add(&mut sh, "z2", &[(1.0, "a"), (2.0, "b")]);
     assert_eq!(sh.zmpop(0, &[b("none"), b("z2")], true, 5), Ok(Some((1, vec![(b("b"), 2.0), (b("a"), 1.0)]))));
@@ -478,22 +478,11 @@ fn set_operations() {
     assert_eq!(sh.zunionstore(0, b"dst", &[b("zero")], Some(&[-1.0]), Aggregate::Sum), Ok(1));
     assert_eq!(format_score(sh.zscore(0, b"dst", b"x").unwrap().unwrap()), "0");
     // Errors.
-    assert_eq!(
-        sh.zunion(0, &[], None, Aggregate::Sum).unwrap_err().to_string(),
-        "ERR at least 1 input key is needed for 'zunion' command"
-    );
-    assert_eq!(
-        sh.zinterstore(0, b"d", &[], None, Aggregate::Sum).unwrap_err().to_string(),
-        "ERR at least 1 input key is needed for 'zinterstore' command"
-    );
-    assert_eq!(
-        sh.zdiffstore(0, b"d", &[]).unwrap_err().to_string(),
-        "ERR at least 1 input key is needed for 'zdiffstore' command"
-    );
-    assert_eq!(
-        sh.zintercard(0, &[], 0).unwrap_err().to_string(),
-        "ERR at least 1 input key is needed for 'zintercard' command"
-    );
+    let no_key = |command| Err(Error::AtLeastOneKey { command });
+    assert_eq!(sh.zunion(0, &[], None, Aggregate::Sum).map(|_| ()), no_key("zunion"));
+    assert_eq!(sh.zinterstore(0, b"d", &[], None, Aggregate::Sum).map(|_| ()), no_key("zinterstore"));
+    assert_eq!(sh.zdiffstore(0, b"d", &[]).map(|_| ()), no_key("zdiffstore"));
+    assert_eq!(sh.zintercard(0, &[], 0).map(|_| ()), no_key("zintercard"));
     assert_eq!(sh.zunion(0, &keys, Some(&[1.0]), Aggregate::Sum), Err(Error::Syntax));
     wrongtype(&mut sh, "str");
     assert_eq!(
@@ -760,7 +749,7 @@ proptest! {
                     let count = if c == 2 { None } else { Some(c as i64) };
                     let got = if max { sh.zpopmax(0, key.as_bytes(), count) } else { sh.zpopmin(0, key.as_bytes(), count) };
                     if c < 0 {
-                        prop_assert_eq!(got, Err(Error::OutOfRange(ERR_NOT_POSITIVE)));
+                        prop_assert_eq!(got, Err(Error::InvalidArgument(ArgError::NotPositive)));
                         continue;
                     }
                     match model.get_mut(key) {

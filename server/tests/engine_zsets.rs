@@ -1,21 +1,28 @@
-//! Differential test against a real redis-server, which the test starts
-//! itself on a private unix socket: random Z* commands go both to Redis and
-//! to a `Shard` through a small argument parser standing in for the server;
-//! every reply must match byte for byte.
+//! Differential test of the engine's sorted sets against a real
+//! redis-server: random Z* commands go both to Redis and to a `Shard`
+//! through a small argument parser standing in for the server, with the
+//! server's own mapping of engine errors to replies; every reply must
+//! match byte for byte.
 //!
 //! `ZSET_DIFF_SEEDS=n` sets the number of 300-command sequences (default
 //! 24, a quarter of them with sets large enough for Redis's skiplist
 //! encoding).
+mod common;
 
 use std::io::{BufRead, BufReader, Write};
-use std::os::unix::net::UnixStream;
+use std::net::TcpStream;
 
 use bytes::Bytes;
+use coreshard_engine::types::{
+    format_score, parse_score, parse_weight, Aggregate, LexBound, ScoreBound, SetOp, SetOptions, ZAddOptions,
+    ZAddReply, ZRange, ZRangeBy,
+};
+use coreshard_engine::{ArgError, Error, Kind, Result, Shard, ShardConfig};
+use coreshard_server::error::ReplyError;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use super::*;
-use crate::shard::ShardConfig;
+use common::RedisServer;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Reply {
@@ -27,13 +34,13 @@ enum Reply {
 }
 
 struct Conn {
-    w: UnixStream,
-    r: BufReader<UnixStream>,
+    w: TcpStream,
+    r: BufReader<TcpStream>,
 }
 
 impl Conn {
-    fn new(path: &std::path::Path) -> Conn {
-        let w = UnixStream::connect(path).expect("connect to redis");
+    fn new(redis: &RedisServer) -> Conn {
+        let w = TcpStream::connect(redis.addr()).expect("connect to redis");
         let r = BufReader::new(w.try_clone().expect("clone"));
         Conn { w, r }
     }
@@ -89,7 +96,7 @@ fn score_reply(s: f64) -> Reply {
 }
 
 fn err(e: Error) -> Reply {
-    Reply::Err(e.to_string())
+    Reply::Err(ReplyError::from(e).0.into_owned())
 }
 
 fn pairs_reply(v: &[(Bytes, f64)], withscores: bool) -> Reply {
@@ -124,7 +131,7 @@ fn run(shard: &mut Shard, args: &[Vec<u8>]) -> Reply {
     let a = &args[1..];
     let bytes = |v: &[Vec<u8>]| v.iter().map(|x| Bytes::copy_from_slice(x)).collect::<Vec<_>>();
     match name.as_str() {
-        "ZADD" if args.len() < 4 => Reply::Err("ERR wrong number of arguments for 'zadd' command".into()),
+        "ZADD" if args.len() < 4 => Reply::Err(ReplyError::arity("zadd").0.into_owned()),
         "ZADD" => {
             let mut o = ZAddOptions::default();
             let mut i = 1;
@@ -211,7 +218,7 @@ fn run(shard: &mut Shard, args: &[Vec<u8>]) -> Reply {
                 None => None,
                 Some(Ok(c)) => Some(c),
                 // Redis reports a non-integer count with the range error.
-                Some(Err(_)) => return err(Error::OutOfRange(ERR_NOT_POSITIVE)),
+                Some(Err(_)) => return err(Error::InvalidArgument(ArgError::NotPositive)),
             };
             let r = if name == "ZPOPMIN" { shard.zpopmin(0, &a[0], count) } else { shard.zpopmax(0, &a[0], count) };
             match r {
@@ -653,16 +660,16 @@ fn unsign_zero(r: &mut Reply) {
 }
 
 #[test]
-fn redis_diff() {
-    let redis = crate::test_redis::TestRedis::start();
-    let mut conn = Conn::new(&redis.socket);
+fn zset_commands_match_redis() {
+    let redis = RedisServer::start();
+    let mut conn = Conn::new(&redis);
     let seeds: u64 = std::env::var("ZSET_DIFF_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(24);
     for seed in 0..seeds {
         let mut rng = SmallRng::seed_from_u64(seed);
         let mut shard = Shard::new(0, ShardConfig::default());
         assert_eq!(conn.cmd(&[b"FLUSHALL".to_vec()]), Reply::Status("OK".into()));
         assert_eq!(conn.cmd(&[b"SET".to_vec(), b"str".to_vec(), b"v".to_vec()]), Reply::Status("OK".into()));
-        shard.insert_str(0, b"str", &b"v"[..], None);
+        shard.set(0, b"str", &b"v"[..], SetOptions::default()).expect("set the string key");
         let equal_scores = seed % 4 == 0;
         let big = seed % 4 == 3;
         let mut log = Vec::new();
