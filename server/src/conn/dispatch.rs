@@ -82,6 +82,19 @@ pub fn unknown_command(args: &[Bytes]) -> ReplyError {
 }
 
 impl Conn {
+    /// The command named `name` (any case).
+    #[inline]
+    pub(super) fn lookup(&self, name: &[u8]) -> Option<&'static Command> {
+        if let Some(cmd) = self.last_cmd.get() {
+            if cmd.name.as_bytes().eq_ignore_ascii_case(name) {
+                return Some(cmd);
+            }
+        }
+        let cmd = crate::commands::lookup(name)?;
+        self.last_cmd.set(Some(cmd));
+        Some(cmd)
+    }
+
     /// Runs one request.
     pub async fn dispatch(&mut self, args: &mut Vec<Bytes>) {
         Counters::bump(&self.core.counters.commands);

@@ -9,7 +9,7 @@ use bytes::Bytes;
 
 use super::io::OUT_FLUSH;
 use super::Conn;
-use crate::cmd::{Command, KeySpec, Run};
+use crate::cmd::{KeySpec, Run};
 use crate::core_state::Counters;
 use crate::resp::{self, DecodeError, Frame, Limits};
 
@@ -139,18 +139,5 @@ impl Conn {
                 }
             });
         }
-    }
-
-    /// The command named `name` (any case).
-    #[inline]
-    pub(super) fn lookup(&self, name: &[u8]) -> Option<&'static Command> {
-        if let Some(cmd) = self.last_cmd.get() {
-            if cmd.name.as_bytes().eq_ignore_ascii_case(name) {
-                return Some(cmd);
-            }
-        }
-        let cmd = crate::commands::lookup(name)?;
-        self.last_cmd.set(Some(cmd));
-        Some(cmd)
     }
 }
