@@ -121,10 +121,10 @@ impl CoreState {
 
     /// Installs `core` on this shard's thread: as the engine's per-core
     /// value, as the shard's mutation sink, and with its serving task.
-    pub fn install(ctx: &ShardCtx, core: Rc<CoreState>) {
+    pub async fn install(ctx: &ShardCtx, core: Rc<CoreState>) {
         ctx.set_local(core.clone());
         let sink = core.sink();
-        let _ = ctx.try_with(move |s| s.subscribe(sink));
+        ctx.with(move |s| s.subscribe(sink)).await;
         monoio::spawn(crate::blocking::serve_loop(ctx.clone(), core));
     }
 

@@ -207,7 +207,7 @@ impl Server {
             let res = engine
                 .spawn_on(shard, move |ctx: ShardCtx| async move {
                     let core = Rc::new(CoreState::new(ctx.id()));
-                    CoreState::install(&ctx, core.clone());
+                    CoreState::install(&ctx, core.clone()).await;
                     Ok(listener::bind_and_serve(ctx, core, st))
                 })
                 .wait();
