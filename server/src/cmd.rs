@@ -296,7 +296,7 @@ impl Command {
 
 /// Parses an argument as a 64-bit integer exactly as Redis does.
 pub fn parse_int(arg: &[u8]) -> Result<i64, ReplyError> {
-    coreshard_engine::types::parse_i64(arg).ok_or_else(ReplyError::not_integer)
+    coreshard_engine::numbers::string2ll(arg).ok_or_else(ReplyError::not_integer)
 }
 
 /// Parses an argument as a float exactly as Redis does (`inf`, `-inf`

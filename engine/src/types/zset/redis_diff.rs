@@ -15,6 +15,7 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 use super::*;
+use crate::numbers::{format_double, string2ll};
 use crate::shard::ShardConfig;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -85,7 +86,7 @@ impl Conn {
 }
 
 fn score_reply(s: f64) -> Reply {
-    Reply::Bulk(Some(format_score(s).into_bytes()))
+    Reply::Bulk(Some(format_double(s).into_bytes()))
 }
 
 fn err(e: Error) -> Reply {
@@ -111,7 +112,7 @@ fn int(v: Result<usize>) -> Reply {
 }
 
 fn parse_i64(a: &[u8]) -> Result<i64> {
-    std::str::from_utf8(a).ok().and_then(|s| s.parse().ok()).ok_or(Error::NotInteger)
+    string2ll(a).ok_or(Error::NotInteger)
 }
 
 fn up(a: &[u8]) -> String {
