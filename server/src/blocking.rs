@@ -320,15 +320,16 @@ pub fn blocking_form(cmd: &Command) -> Option<AsyncFn> {
 /// Redis does: `None` blocks forever, which is also what a timeout under a
 /// millisecond means.
 pub fn parse_timeout(arg: &[u8]) -> Result<Option<Duration>, ReplyError> {
+    use coreshard_engine::numbers::{strtod, LongDouble};
     const NOT_FLOAT: ReplyError = ReplyError::text("ERR timeout is not a float or out of range");
-    let s = std::str::from_utf8(arg).map_err(|_| NOT_FLOAT)?;
-    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_whitespace()) {
+    // Redis reads the timeout with `string2ld`, which decides what is
+    // accepted (hex floats and 1e400, not 1e5000, leading spaces or trailing
+    // bytes). The milliseconds are computed in double precision, which can
+    // differ by one from Redis's long double at a whole millisecond.
+    if LongDouble::parse(arg).is_none() {
         return Err(NOT_FLOAT);
     }
-    let secs: f64 = s.parse().map_err(|_| NOT_FLOAT)?;
-    if secs.is_nan() {
-        return Err(NOT_FLOAT);
-    }
+    let secs = strtod(arg).value;
     // Redis converts `seconds * 1000` to a long long: out of range (or
     // infinite) that gives LLONG_MIN on the platforms it runs on.
     let ms = secs * 1000.0;
@@ -834,6 +835,13 @@ mod tests {
         }
         assert_eq!(parse_timeout(b"9000000000000000"), Ok(None), "beyond a century is forever");
         assert_eq!(parse_timeout(b"9223372036854776"), negative);
+        // What `string2ld` accepts, checked against redis-server 7.0.
+        assert_eq!(parse_timeout(b"0x1p-3"), Ok(Some(Duration::from_millis(125))));
+        assert_eq!(parse_timeout(b"+2"), Ok(Some(Duration::from_secs(2))));
+        let long = "1".repeat(5120);
+        for bad in [&b"1e5000"[..], b"1e-5000", b"0x", b"1\0", b"\t1", b"inf ", long.as_bytes()] {
+            assert_eq!(parse_timeout(bad), not_float, "{bad:?}");
+        }
     }
 
     fn b(s: &str) -> Bytes {

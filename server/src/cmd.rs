@@ -299,24 +299,6 @@ pub fn parse_int(arg: &[u8]) -> Result<i64, ReplyError> {
     coreshard_engine::numbers::string2ll(arg).ok_or_else(ReplyError::not_integer)
 }
 
-/// Parses an argument as a float exactly as Redis does (`inf`, `-inf`
-/// accepted, NaN refused).
-pub fn parse_float(arg: &[u8]) -> Result<f64, ReplyError> {
-    let s = std::str::from_utf8(arg).map_err(|_| ReplyError::not_float())?;
-    if s.is_empty() || s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace) {
-        return Err(ReplyError::not_float());
-    }
-    let v: f64 = match s.to_ascii_lowercase().as_str() {
-        "inf" | "+inf" | "infinity" | "+infinity" => f64::INFINITY,
-        "-inf" | "-infinity" => f64::NEG_INFINITY,
-        _ => s.parse().map_err(|_| ReplyError::not_float())?,
-    };
-    if v.is_nan() {
-        return Err(ReplyError::not_float());
-    }
-    Ok(v)
-}
-
 /// Whether `arg` equals `word` ignoring ASCII case (option names).
 #[inline]
 pub fn eq_ic(arg: &[u8], word: &str) -> bool {
