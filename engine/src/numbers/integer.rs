@@ -32,8 +32,9 @@ pub fn string2ll(s: &[u8]) -> Option<i64> {
 /// only when `end` is the end of the C string, `s` does not start with
 /// whitespace and the value does not overflow. So an optional sign (a
 /// negative value wraps around), decimal digits and nothing else; an empty
-/// string is 0.
+/// string is 0, and a NUL ends the string, as it does in C.
 pub fn strtoul(s: &[u8]) -> Option<u64> {
+    let s = s.iter().position(|&b| b == 0).map_or(s, |nul| &s[..nul]);
     if s.is_empty() {
         return Some(0);
     }
@@ -110,6 +111,9 @@ mod tests {
         assert_eq!(strtoul(b"-1"), Some(u64::MAX));
         assert_eq!(strtoul(b"-18446744073709551615"), Some(1));
         assert_eq!(strtoul(b"18446744073709551615"), Some(u64::MAX));
+        // Checked against redis-server 7.0: SCAN's cursor ends at a NUL.
+        assert_eq!(strtoul(b"\0"), Some(0));
+        assert_eq!(strtoul(b"1\0x"), Some(1));
         for bad in [
             &b"18446744073709551616"[..],
             b"-18446744073709551616",
@@ -119,6 +123,7 @@ mod tests {
             b"1 ",
             b"-",
             b"+",
+            b"-\0",
             b"1.0",
             b"1.5",
             b"0x10",
