@@ -1,6 +1,11 @@
 //! Redis glob-style pattern matching (`KEYS`, `SCAN MATCH`, `PSUBSCRIBE`):
 //! `*`, `?`, `[abc]`, `[^a-z]`, and `\` escapes, byte-wise like Redis's
 //! `stringmatchlen`.
+//!
+//! Written here rather than taken from a glob crate because those match
+//! file paths (separators, UTF-8, `{a,b}`), while KEYS and PSUBSCRIBE must
+//! match arbitrary bytes exactly as Redis does, down to its treatment of an
+//! unterminated `[` or a trailing `\`.
 
 /// True when `s` matches `pattern`.
 ///

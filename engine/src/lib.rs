@@ -48,6 +48,7 @@ pub mod glob;
 mod item;
 mod keyspace;
 pub mod mutation;
+pub mod numbers;
 pub mod route;
 pub mod routing;
 pub mod runtime;

@@ -11,29 +11,14 @@ pub const SLOTS: u16 = 16384;
 /// Largest supported shard count.
 pub const MAX_SHARDS: usize = 1024;
 
-/// CRC16-XMODEM (polynomial 0x1021, init 0), the checksum Redis Cluster uses.
-const fn crc16_table() -> [u16; 256] {
-    let mut table = [0u16; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut crc = (i as u16) << 8;
-        let mut bit = 0;
-        while bit < 8 {
-            crc = if crc & 0x8000 != 0 { (crc << 1) ^ 0x1021 } else { crc << 1 };
-            bit += 1;
-        }
-        table[i] = crc;
-        i += 1;
-    }
-    table
-}
-
-static CRC16_TABLE: [u16; 256] = crc16_table();
+/// CRC16-XMODEM (polynomial 0x1021, init 0), the checksum Redis Cluster
+/// uses; its 512-byte table is built at compile time.
+static CRC16: crc::Crc<u16> = crc::Crc::<u16>::new(&crc::CRC_16_XMODEM);
 
 /// CRC16-XMODEM of `data`.
 #[inline]
 pub fn crc16(data: &[u8]) -> u16 {
-    data.iter().fold(0u16, |crc, &b| (crc << 8) ^ CRC16_TABLE[(((crc >> 8) as u8) ^ b) as usize])
+    CRC16.checksum(data)
 }
 
 /// The part of `key` that is hashed: the content of the first `{...}` if it

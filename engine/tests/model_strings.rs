@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use coreshard_engine::types::{Expiry, GetExAction, LongDouble, SetOptions, SetResult};
+use coreshard_engine::numbers::LongDouble;
+use coreshard_engine::types::{Expiry, GetExAction, SetOptions, SetResult};
 use coreshard_engine::{ArgError, Clock, Error, Mutation, OwnedEvent, OwnedMutation, Shard, ShardConfig, Value};
 use proptest::prelude::*;
 

@@ -10,9 +10,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;
-use coreshard_engine::types::{
-    format_score, Aggregate, LexBound, ScoreBound, SetOp, ZAddOptions, ZAddReply, ZRange, ZRangeBy, ZSet,
-};
+use coreshard_engine::numbers::format_double;
+use coreshard_engine::types::{Aggregate, LexBound, ScoreBound, SetOp, ZAddOptions, ZAddReply, ZRange, ZRangeBy, ZSet};
 use coreshard_engine::{Error, Shard, ShardConfig};
 use proptest::prelude::*;
 
@@ -371,7 +370,7 @@ fn contents(shard: &mut Shard, key: &str) -> Vec<(Bytes, f64)> {
 
 /// Same floats, comparing -0 and 0 by their reply text as Redis would.
 fn same(a: &[(Bytes, f64)], b: &[(Bytes, f64)]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.0 == y.0 && format_score(x.1) == format_score(y.1))
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.0 == y.0 && format_double(x.1) == format_double(y.1))
 }
 
 fn apply(shard: &mut Shard, model: &mut Model, op: &Op) -> Result<(), TestCaseError> {

@@ -312,7 +312,7 @@ pub enum Plan {
 
 /// Parses an argument as a 64-bit integer exactly as Redis does.
 pub fn parse_int(arg: &[u8]) -> Result<i64, ReplyError> {
-    coreshard_engine::types::parse_i64(arg).ok_or_else(ReplyError::not_integer)
+    coreshard_engine::numbers::string2ll(arg).ok_or_else(ReplyError::not_integer)
 }
 
 /// Whether `arg` equals `word` ignoring ASCII case (option names).

@@ -209,7 +209,8 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     let lower = s.trim().to_ascii_lowercase();
     let split = lower.find(|c: char| !c.is_ascii_digit()).unwrap_or(lower.len());
     let (num, unit) = lower.split_at(split);
-    let n: u64 = num.parse().map_err(|_| format!("invalid size '{s}'"))?;
+    let n = if num.is_empty() { None } else { coreshard_engine::numbers::strtoul(num.as_bytes()) };
+    let n = n.ok_or_else(|| format!("invalid size '{s}'"))?;
     let mul: u64 = match unit {
         "" | "b" => 1,
         "k" => 1000,

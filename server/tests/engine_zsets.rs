@@ -13,9 +13,10 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 
 use bytes::Bytes;
+use coreshard_engine::numbers::{format_double, string2ll};
 use coreshard_engine::types::{
-    format_score, parse_score, parse_weight, Aggregate, LexBound, ScoreBound, SetOp, SetOptions, ZAddOptions,
-    ZAddReply, ZRange, ZRangeBy,
+    parse_score, parse_weight, Aggregate, LexBound, ScoreBound, SetOp, SetOptions, ZAddOptions, ZAddReply, ZRange,
+    ZRangeBy,
 };
 use coreshard_engine::{ArgError, Error, Kind, Result, Shard, ShardConfig};
 use coreshard_server::error::ReplyError;
@@ -92,7 +93,7 @@ impl Conn {
 }
 
 fn score_reply(s: f64) -> Reply {
-    Reply::Bulk(Some(format_score(s).into_bytes()))
+    Reply::Bulk(Some(format_double(s).into_bytes()))
 }
 
 fn err(e: Error) -> Reply {
@@ -118,7 +119,7 @@ fn int(v: Result<usize>) -> Reply {
 }
 
 fn parse_i64(a: &[u8]) -> Result<i64> {
-    std::str::from_utf8(a).ok().and_then(|s| s.parse().ok()).ok_or(Error::NotInteger)
+    string2ll(a).ok_or(Error::NotInteger)
 }
 
 fn up(a: &[u8]) -> String {

@@ -18,9 +18,8 @@ use rand::Rng;
 
 use crate::error::{ArgError, Error, Result};
 use crate::glob;
+use crate::numbers::{string2ll, LongDouble};
 use crate::shard::{IntoBytes, Shard};
-use crate::types::string::parse_i64;
-use crate::types::LongDouble;
 use crate::value::{Kind, Value, ValueRef};
 
 /// Bytes per index bucket: a `u32` position plus hashbrown's control byte.
@@ -175,25 +174,9 @@ impl FromIterator<(Bytes, Bytes)> for Hash {
     }
 }
 
-/// Decimal text of `v` without allocating a `String`.
+/// Decimal text of `v`.
 fn i64_bytes(v: i64) -> Bytes {
-    let mut buf = [0u8; 20];
-    let mut n = v.unsigned_abs();
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let mut out = Vec::with_capacity(buf.len() - i + 1);
-    if v < 0 {
-        out.push(b'-');
-    }
-    out.extend_from_slice(&buf[i..]);
-    Bytes::from(out)
+    Bytes::copy_from_slice(itoa::Buffer::new().format(v).as_bytes())
 }
 
 impl Shard {
@@ -333,7 +316,7 @@ impl Shard {
         self.make_room()?;
         let slot = self.lookup_write_kind(db, key, Kind::Hash)?;
         let current = match slot.and_then(|s| self.hash_ref(s)).and_then(|h| h.get(field.as_ref())) {
-            Some(v) => parse_i64(v).ok_or(Error::HashNotInteger)?,
+            Some(v) => string2ll(v).ok_or(Error::HashNotInteger)?,
             None => 0,
         };
         let new = current.checked_add(incr).ok_or(Error::Overflow)?;
@@ -593,21 +576,6 @@ mod tests {
         assert_eq!(s.hget(0, b"h", b"bad").unwrap(), Some(b("-")), "failed increments change nothing");
         s.hset(0, b"h", &[(b("z"), b("0"))]).unwrap();
         assert_eq!(s.hincrby(0, b"h", "z", 0).unwrap(), 0);
-    }
-
-    #[test]
-    fn parse_i64_strict_matches_string2ll() {
-        assert_eq!(parse_i64(b"0"), Some(0));
-        assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
-        assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
-        assert_eq!(parse_i64(b"123"), Some(123));
-        assert_eq!(parse_i64(b"-123"), Some(-123));
-        assert_eq!(parse_i64(b"00"), None);
-        assert_eq!(parse_i64(b"99999999999999999999"), None);
-        assert_eq!(parse_i64(b"000000000000000000001"), None);
-        for v in [0, 1, -1, 42, i64::MAX, i64::MIN, -1234567890] {
-            assert_eq!(parse_i64(&i64_bytes(v)), Some(v));
-        }
     }
 
     #[test]

@@ -248,22 +248,22 @@ pub enum Delivery {
 const FOREVER_MS: i64 = 100 * 365 * 24 * 3600 * 1000;
 
 /// Parses a blocking command's timeout (seconds, may be fractional) as
-/// Redis does: `None` blocks forever, which is also what a timeout under a
-/// millisecond means.
+/// Redis 7.0 does: read as a long double (`string2ld`: hex floats, 1e400 but
+/// not 1e5000, no spaces), times 1000, rounded up to whole milliseconds.
+/// `None` blocks forever: zero, which is also what a negative timeout above
+/// -1 ms rounds up to.
 pub fn parse_timeout(arg: &[u8]) -> Result<Option<Duration>, ReplyError> {
+    use coreshard_engine::numbers::{strtod, LongDouble};
     const NOT_FLOAT: ReplyError = ReplyError::text("ERR timeout is not a float or out of range");
-    let s = std::str::from_utf8(arg).map_err(|_| NOT_FLOAT)?;
-    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_whitespace()) {
+    if LongDouble::parse(arg).is_none() {
         return Err(NOT_FLOAT);
     }
-    let secs: f64 = s.parse().map_err(|_| NOT_FLOAT)?;
-    if secs.is_nan() {
-        return Err(NOT_FLOAT);
-    }
-    // Redis converts `seconds * 1000` to a long long: out of range (or
+    // The milliseconds are computed in double precision, which can differ by
+    // one from Redis's long double right at a whole millisecond.
+    let ms = (strtod(arg).value * 1000.0).ceil();
+    // Redis converts the milliseconds to a long long: out of range (or
     // infinite) that gives LLONG_MIN on the platforms it runs on.
-    let ms = secs * 1000.0;
-    let ms = if ms.is_finite() && ms.abs() < 9_223_372_036_854_775_808.0 { ms.trunc() as i64 } else { i64::MIN };
+    let ms = if ms.is_finite() && ms.abs() < 9_223_372_036_854_775_808.0 { ms as i64 } else { i64::MIN };
     if ms < 0 {
         return Err(ReplyError::text("ERR timeout is negative"));
     }

@@ -11,7 +11,9 @@ use coreshard_engine::types::ZAddOptions;
 #[test]
 fn timeouts_parse_as_redis_does() {
     assert_eq!(parse_timeout(b"0"), Ok(None));
-    assert_eq!(parse_timeout(b"0.0001"), Ok(None), "under a millisecond truncates to forever");
+    // redis-server 7.0.15 rounds up: BLPOP k 0.0001 times out, BLPOP k -0.0001
+    // blocks forever.
+    assert_eq!(parse_timeout(b"0.0001"), Ok(Some(Duration::from_millis(1))), "under a millisecond rounds up");
     assert_eq!(parse_timeout(b"-0.0001"), Ok(None));
     assert_eq!(parse_timeout(b"1.5"), Ok(Some(Duration::from_millis(1500))));
     assert_eq!(parse_timeout(b"2"), Ok(Some(Duration::from_secs(2))));
@@ -25,6 +27,13 @@ fn timeouts_parse_as_redis_does() {
     }
     assert_eq!(parse_timeout(b"9000000000000000"), Ok(None), "beyond a century is forever");
     assert_eq!(parse_timeout(b"9223372036854776"), negative);
+    // What `string2ld` accepts, checked against redis-server 7.0.
+    assert_eq!(parse_timeout(b"0x1p-3"), Ok(Some(Duration::from_millis(125))));
+    assert_eq!(parse_timeout(b"+2"), Ok(Some(Duration::from_secs(2))));
+    let long = "1".repeat(5120);
+    for bad in [&b"1e5000"[..], b"1e-5000", b"0x", b"1\0", b"\t1", b"inf ", long.as_bytes()] {
+        assert_eq!(parse_timeout(bad), not_float, "{bad:?}");
+    }
 }
 
 fn b(s: &str) -> Bytes {

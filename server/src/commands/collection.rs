@@ -23,26 +23,7 @@ pub fn too_many_picks() -> ReplyError {
 /// whitespace, an optional sign (a negative value wraps around), decimal
 /// digits, nothing after them; an empty argument is cursor 0.
 pub fn parse_cursor(arg: &[u8]) -> Result<u64, ReplyError> {
-    let invalid = || ReplyError::text("ERR invalid cursor");
-    if arg.is_empty() {
-        return Ok(0);
-    }
-    let (neg, digits) = match arg[0] {
-        b'-' => (true, &arg[1..]),
-        b'+' => (false, &arg[1..]),
-        _ => (false, arg),
-    };
-    if digits.is_empty() {
-        return Err(invalid());
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return Err(invalid());
-        }
-        v = v.checked_mul(10).and_then(|v| v.checked_add(u64::from(d - b'0'))).ok_or_else(invalid)?;
-    }
-    Ok(if neg { v.wrapping_neg() } else { v })
+    coreshard_engine::numbers::strtoul(arg).ok_or(ReplyError::text("ERR invalid cursor"))
 }
 
 /// The options of HSCAN, SSCAN and ZSCAN after the cursor.

@@ -1,31 +1,17 @@
-//! Redis's CRC-64 (Jones polynomial, reflected, initial value 0), which
+//! Redis's CRC-64 (Jones polynomial 0xad93d23594c935a9, reflected, initial
+//! value 0, no final xor: `CRC_64_REDIS` in the CRC catalogue), which
 //! checksums DUMP payloads and RDB files.
 
-/// The reflected form of the polynomial 0xad93d23594c935a9.
-const POLY: u64 = 0x95ac_9329_ac4b_c9b5;
-
-const TABLE: [u64; 256] = {
-    let mut table = [0u64; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut crc = i as u64;
-        let mut bit = 0;
-        while bit < 8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ POLY } else { crc >> 1 };
-            bit += 1;
-        }
-        table[i] = crc;
-        i += 1;
-    }
-    table
-};
+/// Its table is built at compile time.
+static CRC64: crc::Crc<u64> = crc::Crc::<u64>::new(&crc::CRC_64_REDIS);
 
 /// Continues `crc` over `data` (start with 0).
-pub fn crc64(mut crc: u64, data: &[u8]) -> u64 {
-    for &b in data {
-        crc = TABLE[((crc ^ u64::from(b)) & 0xff) as usize] ^ (crc >> 8);
-    }
-    crc
+pub fn crc64(crc: u64, data: &[u8]) -> u64 {
+    // The crate takes the initial value unreflected and reflects it itself;
+    // a running CRC of this algorithm is already reflected.
+    let mut digest = CRC64.digest_with_initial(crc.reverse_bits());
+    digest.update(data);
+    digest.finalize()
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! ```
 //! Strings that are canonical 64-bit integers are stored as integers.
 
-use coreshard_engine::types::parse_i64;
+use coreshard_engine::numbers::string2ll;
 
 /// Builds a listpack.
 pub struct Writer {
@@ -42,7 +42,7 @@ impl Writer {
     /// Appends an element the way `lpAppend` encodes it.
     pub fn push(&mut self, s: &[u8]) {
         let start = self.buf.len();
-        match parse_i64(s) {
+        match string2ll(s) {
             Some(v) => self.push_int(v),
             None => {
                 let n = s.len();

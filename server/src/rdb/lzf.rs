@@ -6,6 +6,10 @@
 //! bail-outs) so that a DUMP has the same bytes as Redis's. Redis leaves the hash
 //! table uninitialised; here it starts empty, which is the only difference
 //! and can only make Redis find a match this code does not find by chance.
+//!
+//! It is written here rather than taken from a crate because a DUMP must
+//! reproduce Redis's bytes, not just decompress to the same data: any other
+//! LZF encoder (another hash, another search order) picks other matches.
 
 use std::cell::RefCell;
 

@@ -15,7 +15,8 @@ mod listpack;
 mod lzf;
 
 use bytes::Bytes;
-use coreshard_engine::types::{parse_i64, write_score, Hash, List, Set, StrOrigin, ZSet};
+use coreshard_engine::numbers::{string2ll, write_double};
+use coreshard_engine::types::{Hash, List, Set, StrOrigin, ZSet};
 use coreshard_engine::{Value, ValueRef};
 
 use listpack::Entry;
@@ -91,7 +92,7 @@ impl From<RestoreError> for ReplyError {
 pub fn encoding(value: ValueRef<'_>, origin: Option<StrOrigin>) -> &'static str {
     match value {
         ValueRef::Str(_) if origin == Some(StrOrigin::Raw) => "raw",
-        ValueRef::Str(s) if origin.is_none() && s.len() <= 20 && parse_i64(s).is_some() => "int",
+        ValueRef::Str(s) if origin.is_none() && s.len() <= 20 && string2ll(s).is_some() => "int",
         ValueRef::Str(s) if s.len() <= 44 => "embstr",
         ValueRef::Str(_) => "raw",
         ValueRef::List(_) => "quicklist",
@@ -105,7 +106,7 @@ pub fn encoding(value: ValueRef<'_>, origin: Option<StrOrigin>) -> &'static str 
 }
 
 fn set_is_intset(s: &Set) -> bool {
-    s.len() <= SET_MAX_INTSET_ENTRIES && s.iter().all(|m| parse_i64(m).is_some())
+    s.len() <= SET_MAX_INTSET_ENTRIES && s.iter().all(|m| string2ll(m).is_some())
 }
 
 fn hash_is_listpack(h: &Hash) -> bool {
@@ -158,7 +159,7 @@ fn write_len(out: &mut Vec<u8>, n: u64) {
 /// 4 bytes, anything else as is.
 fn write_string(out: &mut Vec<u8>, s: &[u8]) {
     if s.len() <= 11 {
-        if let Some(v) = parse_i64(s) {
+        if let Some(v) = string2ll(s) {
             if let Ok(b) = i8::try_from(v) {
                 out.push(0xc0);
                 out.extend_from_slice(&b.to_le_bytes());
@@ -211,7 +212,7 @@ fn write_list(out: &mut Vec<u8>, l: &List) {
 
 fn write_set(out: &mut Vec<u8>, s: &Set) {
     if set_is_intset(s) {
-        let mut ints: Vec<i64> = s.iter().filter_map(|m| parse_i64(m)).collect();
+        let mut ints: Vec<i64> = s.iter().filter_map(|m| string2ll(m)).collect();
         ints.sort_unstable();
         out.push(TYPE_SET_INTSET);
         write_string(out, &compact::write_intset(&ints));
@@ -250,7 +251,7 @@ fn write_zset(out: &mut Vec<u8>, z: &ZSet) {
         for (m, s) in z.iter() {
             lp.push(m);
             score.clear();
-            write_score(&mut score, s);
+            write_double(&mut score, s);
             lp.push(&score);
         }
         out.push(TYPE_ZSET_LISTPACK);

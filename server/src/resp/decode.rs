@@ -8,6 +8,8 @@
 use std::borrow::Cow;
 
 use bytes::{Bytes, BytesMut};
+// Redis reads the lengths with `string2ll`, so `*01` and `$-0` are invalid.
+use coreshard_engine::numbers::string2ll;
 
 /// Longest line (multibulk count, bulk length, or inline request) accepted
 /// before the request is rejected, as Redis's `PROTO_INLINE_MAX_SIZE`.
@@ -64,43 +66,7 @@ pub struct Frame {
 #[inline]
 fn find_crlf(buf: &[u8], from: usize) -> Option<usize> {
     let hay = buf.get(from..)?;
-    let mut i = 0;
-    while let Some(p) = memchr(b'\r', &hay[i..]) {
-        let at = i + p;
-        if hay.get(at + 1) == Some(&b'\n') {
-            return Some(from + at);
-        }
-        if at + 1 >= hay.len() {
-            return None;
-        }
-        i = at + 1;
-    }
-    None
-}
-
-#[inline]
-fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == needle)
-}
-
-/// Parses the decimal integer of a header line, as Redis's `string2ll`.
-#[inline]
-fn parse_len(s: &[u8]) -> Option<i64> {
-    let (neg, digits) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, s),
-    };
-    if digits.is_empty() || digits.len() > 18 {
-        return None;
-    }
-    let mut v: i64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v * 10 + i64::from(d - b'0');
-    }
-    Some(if neg { -v } else { v })
+    memchr::memchr_iter(b'\r', hay).find(|&at| hay.get(at + 1) == Some(&b'\n')).map(|at| from + at)
 }
 
 /// Looks for one complete request at the front of `buf`.
@@ -122,7 +88,7 @@ fn check_multibulk(buf: &[u8], limits: &Limits) -> Result<Frame, DecodeError> {
     if end > INLINE_MAX {
         return Err(DecodeError::Protocol(Cow::Borrowed("too big mbulk count string")));
     }
-    let count = parse_len(&buf[1..end]);
+    let count = string2ll(&buf[1..end]);
     let max = if limits.authenticated { MULTIBULK_MAX } else { UNAUTH_MULTIBULK_MAX };
     let count = match count {
         Some(n) if n > max => return Err(DecodeError::Protocol(Cow::Borrowed("invalid multibulk length"))),
@@ -149,7 +115,7 @@ fn check_multibulk(buf: &[u8], limits: &Limits) -> Result<Frame, DecodeError> {
         if end - pos > INLINE_MAX {
             return Err(DecodeError::Protocol(Cow::Borrowed("too big bulk count string")));
         }
-        let len = match parse_len(&buf[pos + 1..end]) {
+        let len = match string2ll(&buf[pos + 1..end]) {
             Some(n) if (0..=bulk_max).contains(&n) => n as usize,
             _ => return Err(DecodeError::Protocol(Cow::Borrowed("invalid bulk length"))),
         };
@@ -168,7 +134,7 @@ fn expected_dollar(got: u8) -> Cow<'static, str> {
 }
 
 fn check_inline(buf: &[u8]) -> Result<Frame, DecodeError> {
-    let Some(nl) = memchr(b'\n', buf) else {
+    let Some(nl) = memchr::memchr(b'\n', buf) else {
         if buf.len() > INLINE_MAX {
             return Err(DecodeError::Protocol(Cow::Borrowed("too big inline request")));
         }
@@ -207,7 +173,7 @@ pub fn parse(buf: &mut BytesMut, frame: Frame, args: &mut Vec<Bytes>) {
     };
     for _ in 0..frame.argc {
         let Some(end) = find_crlf(&data, pos + 1) else { return };
-        let len = parse_len(&data[pos + 1..end]).unwrap_or(0) as usize;
+        let len = string2ll(&data[pos + 1..end]).unwrap_or(0) as usize;
         let start = end + 2;
         args.push(data.slice(start..start + len));
         pos = start + len + 2;
@@ -226,7 +192,7 @@ pub fn peek_name_and_key(buf: &[u8], frame: Frame) -> Option<(&[u8], &[u8])> {
     let mut pos = find_crlf(data, 1)? + 2;
     let mut arg = || {
         let end = find_crlf(data, pos + 1)?;
-        let len = parse_len(&data[pos + 1..end])? as usize;
+        let len = string2ll(&data[pos + 1..end])? as usize;
         let start = end + 2;
         pos = start + len + 2;
         data.get(start..start + len)
@@ -396,6 +362,17 @@ mod tests {
         );
         let long = vec![b'a'; INLINE_MAX + 10];
         assert_eq!(decode_all(&long), Err(DecodeError::Protocol(Cow::Borrowed("too big inline request"))));
+    }
+
+    #[test]
+    fn lengths_are_strict_integers() {
+        // Checked against redis-server 7.0.
+        for bad in [&b"*01\r\n"[..], b"*-0\r\n", b"*+1\r\n"] {
+            assert_eq!(decode_all(bad), Err(DecodeError::Protocol(Cow::Borrowed("invalid multibulk length"))));
+        }
+        for bad in [&b"*1\r\n$04\r\nPING\r\n"[..], b"*1\r\n$-0\r\n", b"*1\r\n$+4\r\nPING\r\n"] {
+            assert_eq!(decode_all(bad), Err(DecodeError::Protocol(Cow::Borrowed("invalid bulk length"))));
+        }
     }
 
     #[test]

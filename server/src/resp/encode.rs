@@ -4,7 +4,7 @@
 //! maps become flat arrays in RESP2, doubles become bulk strings, and so on,
 //! so command code states *what* it replies and never checks the version.
 
-use coreshard_engine::types::write_score;
+use coreshard_engine::numbers::write_double;
 
 /// A connection's reply buffer: replies are appended here and the whole
 /// buffer goes out in one write per pipeline.
@@ -217,11 +217,11 @@ impl ReplyBuf {
     pub fn double(&mut self, d: f64) {
         if self.resp3 {
             self.buf.push(b',');
-            write_score(&mut self.buf, d);
+            write_double(&mut self.buf, d);
             self.buf.extend_from_slice(b"\r\n");
         } else {
             let mut text = Vec::with_capacity(24);
-            write_score(&mut text, d);
+            write_double(&mut text, d);
             self.bulk(&text);
         }
     }

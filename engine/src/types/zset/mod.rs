@@ -1,8 +1,8 @@
 //! Sorted sets: the [`ZSet`] structure and the Z* commands on [`Shard`].
 //!
 //! The structure (`index.rs`) is a member → node hash index plus an
-//! order-statistic skiplist; range bounds, score parsing and formatting live
-//! in `bounds.rs`; the ZUNION/ZINTER/ZDIFF arithmetic in `combine.rs`.
+//! order-statistic skiplist; range bounds and score arguments live in
+//! `bounds.rs`; the ZUNION/ZINTER/ZDIFF arithmetic in `combine.rs`.
 
 mod bounds;
 mod combine;
@@ -10,7 +10,7 @@ mod index;
 
 use bytes::Bytes;
 
-pub use self::bounds::{format_score, parse_score, parse_weight, write_score, LexBound, ScoreBound};
+pub use self::bounds::{parse_score, parse_weight, LexBound, ScoreBound};
 pub use self::combine::{Aggregate, SetOp, ZSetInput, ZSetOperand};
 pub use self::index::{ZSet, ZSetIter};
 

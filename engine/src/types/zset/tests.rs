@@ -9,6 +9,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::clock::Clock;
 use crate::mutation::{MutationSink, OwnedMutation};
+use crate::numbers::format_double;
 use crate::shard::ShardConfig;
 use crate::types::Set;
 
@@ -167,10 +168,10 @@ fn zincrby_and_negative_zero() {
     assert_eq!(sh.zincrby(0, b"z", f64::NEG_INFINITY, &b"a"[..]), Err(Error::ScoreNan));
     // Redis replies "-0" for a -0 increment on a new member but stores 0.
     let r = sh.zincrby(0, b"z", -0.0, &b"n"[..]).unwrap();
-    assert_eq!(format_score(r), "-0");
-    assert_eq!(sh.zscore(0, b"z", b"n").map(|s| s.map(format_score)), Ok(Some("0".to_string())));
+    assert_eq!(format_double(r), "-0");
+    assert_eq!(sh.zscore(0, b"z", b"n").map(|s| s.map(format_double)), Ok(Some("0".to_string())));
     sh.zadd(0, b"z", ZOPT, &pairs(&[(-0.0, "m")])).unwrap();
-    assert_eq!(format_score(sh.zscore(0, b"z", b"m").unwrap().unwrap()), "0");
+    assert_eq!(format_double(sh.zscore(0, b"z", b"m").unwrap().unwrap()), "0");
     wrongtype(&mut sh, "s");
     assert_eq!(sh.zincrby(0, b"s", 1.0, &b"a"[..]), Err(Error::WrongType));
 }
@@ -474,9 +475,9 @@ fn set_operations() {
     // ZUNION replies -0 (from weight -1 × 0); the stored form is 0.
     add(&mut sh, "zero", &[(0.0, "x")]);
     let u = sh.zunion(0, &[b("zero")], Some(&[-1.0]), Aggregate::Sum).unwrap();
-    assert_eq!(format_score(u.score(b"x").unwrap()), "-0");
+    assert_eq!(format_double(u.score(b"x").unwrap()), "-0");
     assert_eq!(sh.zunionstore(0, b"dst", &[b("zero")], Some(&[-1.0]), Aggregate::Sum), Ok(1));
-    assert_eq!(format_score(sh.zscore(0, b"dst", b"x").unwrap().unwrap()), "0");
+    assert_eq!(format_double(sh.zscore(0, b"dst", b"x").unwrap().unwrap()), "0");
     // Errors.
     let no_key = |command| Err(Error::AtLeastOneKey { command });
     assert_eq!(sh.zunion(0, &[], None, Aggregate::Sum).map(|_| ()), no_key("zunion"));

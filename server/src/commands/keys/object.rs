@@ -1,5 +1,5 @@
 use bytes::Bytes;
-use coreshard_engine::types::parse_i64;
+use coreshard_engine::numbers::string2ll;
 use coreshard_engine::{PolicyKind, ValueRef};
 
 use crate::cmd::{eq_ic, flags, CmdResult, Command, KeySpec, ReplyError, Run, ShardCall};
@@ -113,7 +113,7 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
                 ValueRef::Str(s)
                     if shared_ints
                         && s.len() <= 20
-                        && parse_i64(s).is_some_and(|n| (0..SHARED_INTEGERS).contains(&n)) =>
+                        && string2ll(s).is_some_and(|n| (0..SHARED_INTEGERS).contains(&n)) =>
                 {
                     i64::from(i32::MAX)
                 }

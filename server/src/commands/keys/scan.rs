@@ -3,6 +3,7 @@ use coreshard_engine::types::ScanOptions;
 use coreshard_engine::{Kind, Shard};
 
 use crate::cmd::{eq_ic, flags, parse_int, Command, KeySpec, LocalFuture, ReplyError, Run};
+use crate::commands::collection::parse_cursor;
 use crate::conn::Conn;
 
 /// `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]` over every shard.
@@ -26,28 +27,6 @@ pub const SCAN: Command = Command {
     summary: "Iterates over the key names in the database.",
     since: "2.8.0",
 };
-
-/// Parses a cursor as Redis does (`strtoul`: optional sign, digits only,
-/// an empty string is 0, overflow is an error).
-pub(crate) fn parse_cursor(a: &[u8]) -> Result<u64, ReplyError> {
-    let invalid = || ReplyError::text("ERR invalid cursor");
-    if a.is_empty() {
-        return Ok(0);
-    }
-    let (negative, digits) = match a[0] {
-        b'-' => (true, &a[1..]),
-        b'+' => (false, &a[1..]),
-        _ => (false, a),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(invalid());
-    }
-    let mut n: u64 = 0;
-    for &d in digits {
-        n = n.checked_mul(10).and_then(|n| n.checked_add(u64::from(d - b'0'))).ok_or_else(invalid)?;
-    }
-    Ok(if negative { n.wrapping_neg() } else { n })
-}
 
 #[derive(Debug, PartialEq, Eq)]
 struct Options {

@@ -174,7 +174,8 @@ enum Change {
 }
 
 fn parse_i64(v: &str) -> Result<i64, String> {
-    coreshard_engine::types::parse_i64(v.as_bytes()).ok_or_else(|| "argument couldn't be parsed into an integer".into())
+    coreshard_engine::numbers::string2ll(v.as_bytes())
+        .ok_or_else(|| "argument couldn't be parsed into an integer".into())
 }
 
 fn in_range(v: &str, min: i64, max: i64) -> Result<i64, String> {

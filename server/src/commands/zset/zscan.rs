@@ -1,5 +1,5 @@
 use bytes::Bytes;
-use coreshard_engine::types::write_score;
+use coreshard_engine::numbers::write_double;
 use coreshard_engine::Kind;
 
 use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
@@ -35,7 +35,7 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     for (m, s) in &items {
         c.out.bulk(m);
         score.clear();
-        write_score(&mut score, *s);
+        write_double(&mut score, *s);
         c.out.bulk(&score);
     }
     Ok(())
