@@ -146,7 +146,8 @@ impl KeySpec {
             }
             KeySpec::NumKeys { at, dest } => {
                 let at = usize::from(at);
-                let Some(numkeys) = args.get(at).and_then(|a| std::str::from_utf8(a).ok()?.parse::<usize>().ok())
+                let Some(numkeys) =
+                    args.get(at).and_then(|a| usize::try_from(coreshard_engine::numbers::string2ll(a)?).ok())
                 else {
                     return;
                 };

@@ -30,11 +30,6 @@ impl ReplyError {
         ReplyError::text(NOT_INTEGER)
     }
 
-    /// `ERR value is not a valid float`.
-    pub fn not_float() -> ReplyError {
-        ReplyError::text(NOT_FLOAT)
-    }
-
     /// `ERR wrong number of arguments for '<name>' command`.
     pub fn arity(name: &str) -> ReplyError {
         ReplyError(Cow::Owned(format!("ERR wrong number of arguments for '{name}' command")))
