@@ -1,3 +1,9 @@
+use bytes::Bytes;
+use coreshard_engine::types::{Hash, List, Set, StrOrigin, ZSet};
+use coreshard_engine::{Value, ValueRef};
+
+use super::decode::{Len, Reader};
+use super::encode::write_len;
 use super::*;
 
 fn hex(s: &str) -> Vec<u8> {
