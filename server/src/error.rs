@@ -115,6 +115,16 @@ fn conflict_text(conflict: OptionConflict) -> &'static str {
     }
 }
 
+impl From<coreshard_persistence::rdb::RestoreError> for ReplyError {
+    fn from(e: coreshard_persistence::rdb::RestoreError) -> ReplyError {
+        use coreshard_persistence::rdb::RestoreError as E;
+        ReplyError::text(match e {
+            E::VersionOrChecksum => "ERR DUMP payload version or checksum are wrong",
+            E::BadFormat => "ERR Bad data format",
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,7 +26,6 @@ pub mod error;
 pub mod keyevents;
 pub mod listener;
 pub mod pubsub;
-pub mod rdb;
 pub mod resp;
 pub mod server;
 pub mod slowlog;

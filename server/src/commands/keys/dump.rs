@@ -1,7 +1,7 @@
 use bytes::Bytes;
 
 use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
-use crate::rdb;
+use coreshard_persistence::rdb;
 
 /// `DUMP key`: the value in Redis's serialisation format.
 pub const DUMP: Command = Command {

@@ -3,7 +3,7 @@ use coreshard_engine::numbers::string2ll;
 use coreshard_engine::{PolicyKind, ValueRef};
 
 use crate::cmd::{eq_ic, flags, CmdResult, Command, KeySpec, ReplyError, Run, ShardCall};
-use crate::rdb;
+use coreshard_persistence::rdb;
 
 /// `OBJECT ENCODING | FREQ | IDLETIME | REFCOUNT key`, `OBJECT HELP`.
 pub const OBJECT: Command = Command {

@@ -1,7 +1,7 @@
 use bytes::Bytes;
 
 use crate::cmd::{eq_ic, flags, parse_int, CmdResult, Command, KeySpec, ReplyError, Run, ShardCall};
-use crate::rdb;
+use coreshard_persistence::rdb;
 
 /// `RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f]`.
 pub const RESTORE: Command = Command {

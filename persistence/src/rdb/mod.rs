@@ -19,8 +19,6 @@ mod lzf;
 pub use decode::restore;
 pub use encode::{dump, encoding};
 
-use crate::cmd::ReplyError;
-
 /// The RDB version written into payloads (Redis 7.0's).
 pub const RDB_VERSION: u16 = 10;
 /// The newest payload version accepted (Redis 7.2's).
@@ -59,22 +57,15 @@ const CONTAINER_PLAIN: u64 = 1;
 const CONTAINER_PACKED: u64 = 2;
 
 /// Why a payload was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum RestoreError {
     /// Too short, a version newer than supported, or a checksum mismatch.
+    #[error("payload version or checksum are wrong")]
     VersionOrChecksum,
     /// The value does not decode (or is an empty collection, a stream, a
     /// module type, ...).
+    #[error("payload does not decode")]
     BadFormat,
-}
-
-impl From<RestoreError> for ReplyError {
-    fn from(e: RestoreError) -> ReplyError {
-        ReplyError::text(match e {
-            RestoreError::VersionOrChecksum => "ERR DUMP payload version or checksum are wrong",
-            RestoreError::BadFormat => "ERR Bad data format",
-        })
-    }
 }
 
 #[cfg(test)]
