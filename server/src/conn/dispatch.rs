@@ -102,7 +102,7 @@ impl Conn {
             self.reject(unknown_command(args));
             return;
         };
-        if let Err(e) = self.admit(cmd, args).await {
+        if let Err(e) = self.admit(cmd, args) {
             self.reject_command(cmd, e).await;
             return;
         }
@@ -157,7 +157,7 @@ impl Conn {
     }
 
     /// The checks before a command runs or is queued: arity, then AUTH.
-    async fn admit(&mut self, cmd: &'static Command, args: &[Bytes]) -> Result<(), ReplyError> {
+    fn admit(&self, cmd: &'static Command, args: &[Bytes]) -> Result<(), ReplyError> {
         if !cmd.arity_ok(args.len()) {
             return Err(ReplyError::arity(cmd.name));
         }
