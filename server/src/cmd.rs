@@ -1,8 +1,9 @@
 //! The command table's building blocks: what a command is, where its keys
 //! are, and how it runs.
 //!
-//! Every command is one [`Command`] value in its own file under
-//! `commands/<family>/`. The connection looks it up by name, checks arity,
+//! Every command is one [`Command`] value, declared from its [`Family`]'s
+//! defaults in the file under `commands/<family>/` that holds its code. The
+//! connection looks it up by name, checks arity,
 //! finds the shard owning its keys, and runs it there: inline when that is
 //! the connection's own core, else over the mesh in a batch with the rest of
 //! the pipeline's commands for that shard.
@@ -182,56 +183,73 @@ impl KeySpec {
     }
 }
 
-/// Command flags, as `COMMAND INFO` lists them.
+/// Command flags: Redis's, which `COMMAND INFO` lists, and this server's
+/// own, which it does not.
 pub mod flags {
-    /// Modifies the keyspace.
-    pub const WRITE: u32 = 1;
-    /// Only reads.
-    pub const READONLY: u32 = 1 << 1;
-    /// May grow memory: refused when out of memory.
-    pub const DENYOOM: u32 = 1 << 2;
-    /// Administrative.
-    pub const ADMIN: u32 = 1 << 3;
-    /// Pub/Sub related.
-    pub const PUBSUB: u32 = 1 << 4;
-    /// Not allowed in scripts.
-    pub const NOSCRIPT: u32 = 1 << 5;
-    /// May block the client.
-    pub const BLOCKING: u32 = 1 << 6;
-    /// Allowed while loading.
-    pub const LOADING: u32 = 1 << 7;
-    /// Allowed on a stale replica.
-    pub const STALE: u32 = 1 << 8;
-    /// O(1) or O(log N).
-    pub const FAST: u32 = 1 << 9;
-    /// Allowed before AUTH.
-    pub const NO_AUTH: u32 = 1 << 10;
-    /// Not allowed inside MULTI (it answers "ERR Command not allowed inside a transaction").
-    pub const NO_MULTI: u32 = 1 << 11;
-    /// Allowed in subscribed (RESP2) mode.
-    pub const PUBSUB_OK: u32 = 1 << 12;
-    /// Touches every shard (FLUSHALL, DBSIZE, KEYS, ...): an EXEC holding it
-    /// locks every shard.
-    pub const ALL_SHARDS: u32 = 1 << 13;
-    /// Runs at once even inside MULTI (MULTI, EXEC, DISCARD, WATCH, QUIT, RESET).
-    pub const TXN_CONTROL: u32 = 1 << 14;
+    bitflags::bitflags! {
+        /// Redis's command flags, in `COMMAND INFO`'s order.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct Flags: u16 {
+            /// Modifies the keyspace.
+            const WRITE = 1;
+            /// Only reads.
+            const READONLY = 1 << 1;
+            /// May grow memory: refused when out of memory.
+            const DENYOOM = 1 << 2;
+            /// Administrative.
+            const ADMIN = 1 << 3;
+            /// Pub/Sub related.
+            const PUBSUB = 1 << 4;
+            /// Not allowed in scripts.
+            const NOSCRIPT = 1 << 5;
+            /// May block the client.
+            const BLOCKING = 1 << 6;
+            /// Allowed while loading.
+            const LOADING = 1 << 7;
+            /// Allowed on a stale replica.
+            const STALE = 1 << 8;
+            /// O(1) or O(log N).
+            const FAST = 1 << 9;
+            /// Allowed before AUTH.
+            const NO_AUTH = 1 << 10;
+            /// Not allowed inside MULTI (it answers "ERR Command not allowed inside a transaction").
+            const NO_MULTI = 1 << 11;
+        }
+    }
 
-    /// Names for `COMMAND INFO`.
-    pub const NAMES: &[(u32, &str)] = &[
-        (WRITE, "write"),
-        (READONLY, "readonly"),
-        (DENYOOM, "denyoom"),
-        (ADMIN, "admin"),
-        (PUBSUB, "pubsub"),
-        (NOSCRIPT, "noscript"),
-        (BLOCKING, "blocking"),
-        (LOADING, "loading"),
-        (STALE, "stale"),
-        (FAST, "fast"),
-        (NO_AUTH, "no_auth"),
-        (NO_MULTI, "no_multi"),
+    bitflags::bitflags! {
+        /// How this server treats a command, beyond Redis's flags.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct Internal: u8 {
+            /// Allowed in subscribed (RESP2) mode.
+            const PUBSUB_OK = 1;
+            /// Touches every shard (FLUSHALL, DBSIZE, KEYS, ...): an EXEC
+            /// holding it locks every shard.
+            const ALL_SHARDS = 1 << 1;
+            /// Runs at once even inside MULTI (MULTI, EXEC, DISCARD, WATCH,
+            /// QUIT, RESET).
+            const TXN_CONTROL = 1 << 2;
+        }
+    }
+
+    /// Names for `COMMAND INFO`, in its order.
+    pub const NAMES: &[(Flags, &str)] = &[
+        (Flags::WRITE, "write"),
+        (Flags::READONLY, "readonly"),
+        (Flags::DENYOOM, "denyoom"),
+        (Flags::ADMIN, "admin"),
+        (Flags::PUBSUB, "pubsub"),
+        (Flags::NOSCRIPT, "noscript"),
+        (Flags::BLOCKING, "blocking"),
+        (Flags::LOADING, "loading"),
+        (Flags::STALE, "stale"),
+        (Flags::FAST, "fast"),
+        (Flags::NO_AUTH, "no_auth"),
+        (Flags::NO_MULTI, "no_multi"),
     ];
 }
+
+pub use flags::{Flags, Internal};
 
 /// One command of the table.
 pub struct Command {
@@ -240,8 +258,10 @@ pub struct Command {
     /// Redis's arity: `n` means exactly `n` arguments including the name,
     /// `-n` at least `n`.
     pub arity: i32,
-    /// [`flags`] bits.
-    pub flags: u32,
+    /// Redis's flags.
+    pub flags: Flags,
+    /// This server's own flags.
+    pub internal: Internal,
     /// Where the keys are.
     pub keys: KeySpec,
     /// How it runs.
@@ -254,7 +274,79 @@ pub struct Command {
     pub since: &'static str,
 }
 
+/// What a family of commands shares: the group `COMMAND DOCS` reports
+/// them in, and the key spec most of them have. Each family's `mod.rs`
+/// defines its own once (`STRING`, `LIST`, ...); a container's subcommands
+/// are declared from their container's family.
+#[derive(Clone, Copy)]
+pub struct Family {
+    group: &'static str,
+    keys: KeySpec,
+}
+
+// Commands are declared with a `const fn` builder rather than a
+// `macro_rules!` table: each step is an ordinary typed function, so a
+// wrong argument is reported at that argument, rustdoc lists the steps,
+// and what a step leaves out visibly comes from the family. A command file
+// then reads as its table row followed by its logic:
+//
+//     pub const GET: Command = STRING
+//         .command("get", 2, Run::Shard(run))
+//         .flags(Flags::READONLY.union(Flags::FAST))
+//         .doc("1.0.0", "Returns the string value of a key.");
+impl Family {
+    /// A family reporting `group`, whose commands have no keys unless
+    /// [`keys`](Family::keys) says otherwise.
+    pub const fn new(group: &'static str) -> Family {
+        Family { group, keys: KeySpec::None }
+    }
+
+    /// The key spec of the family's commands, unless a command sets its
+    /// own.
+    pub const fn keys(self, keys: KeySpec) -> Family {
+        Family { keys, ..self }
+    }
+
+    /// Command `name` of this family, with Redis's `arity`, running as
+    /// `run`; no flags until [`Command::flags`] and [`Command::internal`]
+    /// add them, no docs until [`Command::doc`].
+    pub const fn command(self, name: &'static str, arity: i32, run: Run) -> Command {
+        Command {
+            name,
+            arity,
+            flags: Flags::empty(),
+            internal: Internal::empty(),
+            keys: self.keys,
+            run,
+            group: self.group,
+            summary: "",
+            since: "",
+        }
+    }
+}
+
 impl Command {
+    /// With Redis's flags `flags`.
+    pub const fn flags(self, flags: Flags) -> Command {
+        Command { flags, ..self }
+    }
+
+    /// With this server's own flags `internal`.
+    pub const fn internal(self, internal: Internal) -> Command {
+        Command { internal, ..self }
+    }
+
+    /// With key spec `keys` instead of the family's.
+    pub const fn keys(self, keys: KeySpec) -> Command {
+        Command { keys, ..self }
+    }
+
+    /// With the Redis version that introduced it and its one-line summary,
+    /// for `COMMAND DOCS`.
+    pub const fn doc(self, since: &'static str, summary: &'static str) -> Command {
+        Command { since, summary, ..self }
+    }
+
     /// Whether `argc` arguments (including the name) satisfy the arity.
     #[inline]
     pub fn arity_ok(&self, argc: usize) -> bool {
@@ -264,12 +356,6 @@ impl Command {
         } else {
             argc >= -self.arity
         }
-    }
-
-    /// Whether the command has flag `f`.
-    #[inline]
-    pub fn has(&self, f: u32) -> bool {
-        self.flags & f != 0
     }
 
     /// The route of this command's keys among `args`, each hashed once.
@@ -320,4 +406,17 @@ pub fn parse_int(arg: &[u8]) -> Result<i64, ReplyError> {
 #[inline]
 pub fn eq_ic(arg: &[u8], word: &str) -> bool {
     arg.eq_ignore_ascii_case(word.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_names_list_every_flag_in_order() {
+        assert!(flags::NAMES.iter().map(|(f, _)| *f).eq(Flags::all().iter()));
+        for ((_, name), (upper, _)) in flags::NAMES.iter().zip(Flags::all().iter_names()) {
+            assert_eq!(*name, upper.to_ascii_lowercase());
+        }
+    }
 }

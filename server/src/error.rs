@@ -40,6 +40,11 @@ impl ReplyError {
         ReplyError(Cow::Borrowed(s))
     }
 
+    /// Redis's reply for a refused argument; a `const fn`, for constants.
+    pub const fn arg(arg: ArgError) -> ReplyError {
+        ReplyError::text(arg_text(arg))
+    }
+
     /// An error text built at run time.
     pub fn owned(s: String) -> ReplyError {
         ReplyError(Cow::Owned(s))
@@ -82,7 +87,7 @@ impl From<Error> for ReplyError {
 }
 
 /// Redis's reply for a refused argument.
-fn arg_text(arg: ArgError) -> &'static str {
+const fn arg_text(arg: ArgError) -> &'static str {
     match arg {
         ArgError::NotPositive => "ERR value is out of range, must be positive",
         ArgError::OutsideLongRange => {

@@ -6,7 +6,7 @@ use coreshard_engine::{Kind, Route, Txn};
 
 use crate::cmd::{eq_ic, parse_int, ReplyError};
 
-/// Redis's default `COUNT` for the `*SCAN` commands.
+/// Redis's default `COUNT` for SCAN and the `*SCAN` commands.
 pub const SCAN_DEFAULT_COUNT: i64 = 10;
 
 /// The most picks a negative count of SRANDMEMBER, HRANDFIELD or

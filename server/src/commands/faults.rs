@@ -6,35 +6,20 @@
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall};
-use crate::conn::Conn;
+use crate::commands::prelude::*;
+use crate::commands::server::SERVER;
 use crate::{Config, Server};
 
 /// `PANIC-ON-SHARD key`: panics on the shard owning `key`.
-pub const PANIC_ON_SHARD: Command = Command {
-    name: "panic-on-shard",
-    arity: 2,
-    flags: flags::WRITE,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(on_shard),
-    group: "server",
-    summary: "Panics on the shard owning the key (tests only).",
-    since: "7.0.0",
-};
+pub const PANIC_ON_SHARD: Command = SERVER
+    .command("panic-on-shard", 2, Run::Shard(on_shard))
+    .flags(Flags::WRITE)
+    .keys(KeySpec::FIRST)
+    .doc("7.0.0", "Panics on the shard owning the key (tests only).");
 
 /// `PANIC-ON-CONN`: panics on the connection, after it started its reply.
-pub const PANIC_ON_CONN: Command = Command {
-    name: "panic-on-conn",
-    arity: 1,
-    flags: 0,
-    keys: KeySpec::None,
-    run: Run::Async(on_conn),
-    group: "server",
-    summary: "Panics on the connection (tests only).",
-    since: "7.0.0",
-};
+pub const PANIC_ON_CONN: Command =
+    SERVER.command("panic-on-conn", 1, Run::Async(on_conn)).doc("7.0.0", "Panics on the connection (tests only).");
 
 /// The family.
 pub const COMMANDS: &[&Command] = &[&PANIC_ON_SHARD, &PANIC_ON_CONN];

@@ -1,4 +1,14 @@
-//! The command table: one file per command, grouped by family.
+//! The command table, by family (`string/`, `list/`, ...).
+//!
+//! One file per command, or per group of closely related commands that
+//! share their parsing and differ only by a parameter (LPUSH/RPUSH/LPUSHX/
+//! RPUSHX, INCR/DECR/INCRBY/DECRBY, SETEX/PSETEX, ...), named after the
+//! group (a command named like its family takes `_cmd`: `keys_cmd.rs`). No
+//! file only delegates: shared code lives in the file of the commands that
+//! use it, and a family's `mod.rs` holds only the family's table, its
+//! [`Family`](crate::cmd::Family) defaults, and helpers used by several of
+//! its files. A command file starts with `use crate::commands::prelude::*;`
+//! and its [`Command`] values, declared from the family's defaults.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -17,6 +27,7 @@ mod faults;
 pub mod hash;
 pub mod keys;
 pub mod list;
+pub mod prelude;
 pub mod pubsub;
 pub mod server;
 pub mod set;
@@ -103,6 +114,11 @@ pub fn find_subcommand(subs: &'static [&'static Command], args: &[Bytes]) -> Res
 /// connection (`Run::Conn` or `Run::Async`).
 pub async fn run_subcommand(conn: &mut Conn, subs: &'static [&'static Command], args: Vec<Bytes>) -> CmdResult {
     let cmd = find_subcommand(subs, &args)?;
+    run_found_subcommand(conn, cmd, args).await
+}
+
+/// Runs subcommand `cmd`, found by [`find_subcommand`], on the connection.
+pub async fn run_found_subcommand(conn: &mut Conn, cmd: &'static Command, args: Vec<Bytes>) -> CmdResult {
     conn.client.last_cmd.set(cmd.name);
     match cmd.run {
         Run::Conn(f) => f(conn, &args),
@@ -148,6 +164,13 @@ mod tests {
         }
         assert!(lookup(b"nosuchcommand").is_none());
         assert!(lookup(&[b'a'; 100]).is_none());
+    }
+
+    #[test]
+    fn every_command_and_subcommand_is_documented() {
+        for c in all().flat_map(|c| std::iter::once(c).chain(subcommands(c.name).iter().copied())) {
+            assert!(!c.summary.is_empty() && !c.since.is_empty() && !c.group.is_empty(), "{}", c.name);
+        }
     }
 
     #[test]

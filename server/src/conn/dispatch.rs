@@ -106,11 +106,11 @@ impl Conn {
             self.reject_command(cmd, e).await;
             return;
         }
-        if self.tx.multi.is_some() && !cmd.has(flags::TXN_CONTROL) {
+        if self.tx.multi.is_some() && !cmd.internal.contains(flags::Internal::TXN_CONTROL) {
             self.queue_in_multi(cmd, args);
             return;
         }
-        if self.subs.any() && !self.out.resp3() && !cmd.has(flags::PUBSUB_OK) {
+        if self.subs.any() && !self.out.resp3() && !cmd.internal.contains(flags::Internal::PUBSUB_OK) {
             self.out.error(&format!(
                 "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
                 cmd.name
@@ -163,7 +163,7 @@ impl Conn {
         }
         // A password set after this client connected does not lock it out,
         // and one removed lets it in, as in Redis.
-        if !self.authed && !cmd.has(flags::NO_AUTH) && self.server.settings().requirepass.is_some() {
+        if !self.authed && !cmd.flags.contains(flags::Flags::NO_AUTH) && self.server.settings().requirepass.is_some() {
             return Err(ReplyError::text("NOAUTH Authentication required."));
         }
         Ok(())
@@ -172,7 +172,7 @@ impl Conn {
     /// Queues a command between MULTI and EXEC (or refuses one that may not
     /// run in a transaction, dooming it).
     fn queue_in_multi(&mut self, cmd: &'static Command, args: &mut Vec<Bytes>) {
-        if cmd.has(flags::NO_MULTI) {
+        if cmd.flags.contains(flags::Flags::NO_MULTI) {
             self.reject(ReplyError::text("ERR Command not allowed inside a transaction"));
             return;
         }

@@ -1,13 +1,30 @@
 //! CLUSTER KEYSLOT, COUNTKEYSINSLOT, GETKEYSINSLOT.
 
-use bytes::Bytes;
 use coreshard_engine::routing::SLOTS;
 use coreshard_engine::{keyslot, Shard};
 
-use crate::cmd::{parse_int, CmdResult, LocalFuture, ReplyError};
-use crate::conn::Conn;
+use super::CLUSTER;
+use crate::commands::prelude::*;
 
-pub(super) fn keyslot_cmd(conn: &mut Conn, args: &[Bytes]) -> CmdResult {
+/// `CLUSTER KEYSLOT key`.
+pub(super) const KEYSLOT: Command = CLUSTER
+    .command("cluster|keyslot", 3, Run::Conn(keyslot_cmd))
+    .flags(Flags::STALE)
+    .doc("3.0.0", "Returns the hash slot for a key.");
+
+/// `CLUSTER COUNTKEYSINSLOT slot`.
+pub(super) const COUNTKEYSINSLOT: Command = CLUSTER
+    .command("cluster|countkeysinslot", 3, Run::Async(countkeysinslot))
+    .flags(Flags::STALE)
+    .doc("3.0.0", "Returns the number of keys in a hash slot.");
+
+/// `CLUSTER GETKEYSINSLOT slot count`.
+pub(super) const GETKEYSINSLOT: Command = CLUSTER
+    .command("cluster|getkeysinslot", 4, Run::Async(getkeysinslot))
+    .flags(Flags::STALE)
+    .doc("3.0.0", "Returns the key names in a hash slot.");
+
+fn keyslot_cmd(conn: &mut Conn, args: &[Bytes]) -> CmdResult {
     conn.out.int(i64::from(keyslot(&args[2])));
     Ok(())
 }
@@ -18,7 +35,7 @@ fn owner(conn: &Conn, slot: u16) -> usize {
     conn.ctx.router().shard_of_slot(slot)
 }
 
-pub(super) fn countkeysinslot(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
+fn countkeysinslot(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
     Box::pin(async move {
         let slot = parse_int(&args[2])?;
         let slot = u16::try_from(slot).ok().filter(|&s| s < SLOTS).ok_or(ReplyError::text("ERR Invalid slot"))?;
@@ -29,7 +46,7 @@ pub(super) fn countkeysinslot(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<
     })
 }
 
-pub(super) fn getkeysinslot(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
+fn getkeysinslot(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
     Box::pin(async move {
         let slot = parse_int(&args[2])?;
         let count = parse_int(&args[3])?;

@@ -3,12 +3,39 @@
 use std::ops::RangeInclusive;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
 use coreshard_engine::routing::SLOTS;
 
-use crate::cmd::CmdResult;
-use crate::conn::Conn;
+use super::CLUSTER;
+use crate::commands::prelude::*;
 use crate::server::PortKind;
+
+/// `CLUSTER SLOTS`.
+pub(super) const SLOTS_CMD: Command = CLUSTER
+    .command("cluster|slots", 2, Run::Conn(slots))
+    .flags(Flags::STALE)
+    .doc("3.0.0", "Returns the mapping of cluster slots to nodes.");
+
+/// `CLUSTER SHARDS`.
+pub(super) const SHARDS: Command = CLUSTER
+    .command("cluster|shards", 2, Run::Conn(shards))
+    .flags(Flags::STALE)
+    .doc("7.0.0", "Returns the mapping of cluster slots to shards.");
+
+/// `CLUSTER NODES`.
+pub(super) const NODES: Command = CLUSTER
+    .command("cluster|nodes", 2, Run::Conn(nodes))
+    .flags(Flags::STALE)
+    .doc("3.0.0", "Returns the cluster configuration for a node.");
+
+/// `CLUSTER INFO`.
+pub(super) const INFO: Command = CLUSTER
+    .command("cluster|info", 2, Run::Conn(info))
+    .flags(Flags::STALE)
+    .doc("3.0.0", "Returns information about the state of a node.");
+
+/// `CLUSTER MYID`.
+pub(super) const MYID: Command =
+    CLUSTER.command("cluster|myid", 2, Run::Conn(myid)).flags(Flags::STALE).doc("3.0.0", "Returns the ID of a node.");
 
 /// One node of the emulated cluster.
 struct Node {
@@ -49,7 +76,7 @@ fn node_ip(conn: &Conn) -> String {
     conn.client.laddr.ip().to_string()
 }
 
-pub(super) fn slots(conn: &mut Conn, _args: &[Bytes]) -> CmdResult {
+fn slots(conn: &mut Conn, _args: &[Bytes]) -> CmdResult {
     let (nodes, _) = topology(conn);
     let ip = node_ip(conn);
     let out = &mut conn.out;
@@ -68,7 +95,7 @@ pub(super) fn slots(conn: &mut Conn, _args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-pub(super) fn shards(conn: &mut Conn, _args: &[Bytes]) -> CmdResult {
+fn shards(conn: &mut Conn, _args: &[Bytes]) -> CmdResult {
     let (nodes, _) = topology(conn);
     let ip = node_ip(conn);
     let out = &mut conn.out;
@@ -119,7 +146,7 @@ fn nodes_text(nodes: &[Node], me: usize, ip: &str, now_ms: u64) -> String {
     text
 }
 
-pub(super) fn nodes(conn: &mut Conn, _args: &[Bytes]) -> CmdResult {
+fn nodes(conn: &mut Conn, _args: &[Bytes]) -> CmdResult {
     let (nodes, me) = topology(conn);
     let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
     let text = nodes_text(&nodes, me, &node_ip(conn), now_ms);
@@ -127,7 +154,7 @@ pub(super) fn nodes(conn: &mut Conn, _args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-pub(super) fn info(conn: &mut Conn, _args: &[Bytes]) -> CmdResult {
+fn info(conn: &mut Conn, _args: &[Bytes]) -> CmdResult {
     let (nodes, me) = topology(conn);
     let n = nodes.len();
     let my_epoch = nodes.get(me).map_or(0, |n| n.epoch);
@@ -141,7 +168,7 @@ pub(super) fn info(conn: &mut Conn, _args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-pub(super) fn myid(conn: &mut Conn, _args: &[Bytes]) -> CmdResult {
+fn myid(conn: &mut Conn, _args: &[Bytes]) -> CmdResult {
     let (nodes, me) = topology(conn);
     let id = nodes.get(me).map_or("", |n| n.id.as_str());
     conn.out.bulk(id.as_bytes());

@@ -2,105 +2,53 @@
 //! GETNAME, SETINFO, NO-EVICT, HELP); LIST, INFO and KILL, which look at
 //! the clients of every core, are in `client_list.rs`.
 
-use bytes::Bytes;
-
-use crate::cmd::{eq_ic, flags, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run};
+use super::CONNECTION;
 use crate::commands::connection::client_list::{INFO, KILL, LIST, UNBLOCK};
+use crate::commands::prelude::*;
 use crate::commands::{reply_help, run_subcommand};
-use crate::conn::Conn;
 
 /// `CLIENT subcommand ...`.
-pub const CLIENT: Command = Command {
-    name: "client",
-    arity: -2,
-    flags: 0,
-    keys: KeySpec::None,
-    run: Run::Async(run),
-    group: "connection",
-    summary: "A container for client connection commands.",
-    since: "2.4.0",
-};
+pub const CLIENT: Command =
+    CONNECTION.command("client", -2, Run::Async(run)).doc("2.4.0", "A container for client connection commands.");
 
 /// CLIENT's subcommands.
 pub const SUBCOMMANDS: &[&Command] =
     &[&ID, &SETNAME, &GETNAME, &LIST, &INFO, &KILL, &UNBLOCK, &SETINFO, &NO_EVICT, &HELP];
 
-const CONN_FLAGS: u32 = flags::NOSCRIPT | flags::LOADING | flags::STALE;
+const CONN_FLAGS: Flags = Flags::NOSCRIPT.union(Flags::LOADING).union(Flags::STALE);
 
-const ID: Command = Command {
-    name: "client|id",
-    arity: 2,
-    flags: CONN_FLAGS,
-    keys: KeySpec::None,
-    run: Run::Conn(id),
-    group: "connection",
-    summary: "Returns the unique client ID of the connection.",
-    since: "5.0.0",
-};
+const ID: Command = CONNECTION
+    .command("client|id", 2, Run::Conn(id))
+    .flags(CONN_FLAGS)
+    .doc("5.0.0", "Returns the unique client ID of the connection.");
 
-const SETNAME: Command = Command {
-    name: "client|setname",
-    arity: 3,
-    flags: CONN_FLAGS,
-    keys: KeySpec::None,
-    run: Run::Conn(setname),
-    group: "connection",
-    summary: "Sets the connection name.",
-    since: "2.6.9",
-};
+const SETNAME: Command = CONNECTION
+    .command("client|setname", 3, Run::Conn(setname))
+    .flags(CONN_FLAGS)
+    .doc("2.6.9", "Sets the connection name.");
 
-const GETNAME: Command = Command {
-    name: "client|getname",
-    arity: 2,
-    flags: CONN_FLAGS,
-    keys: KeySpec::None,
-    run: Run::Conn(getname),
-    group: "connection",
-    summary: "Returns the name of the connection.",
-    since: "2.6.9",
-};
+const GETNAME: Command = CONNECTION
+    .command("client|getname", 2, Run::Conn(getname))
+    .flags(CONN_FLAGS)
+    .doc("2.6.9", "Returns the name of the connection.");
 
-const SETINFO: Command = Command {
-    name: "client|setinfo",
-    arity: 4,
-    flags: CONN_FLAGS,
-    keys: KeySpec::None,
-    run: Run::Conn(setinfo),
-    group: "connection",
-    summary: "Sets information specific to the client or connection.",
-    since: "7.2.0",
-};
+const SETINFO: Command = CONNECTION
+    .command("client|setinfo", 4, Run::Conn(setinfo))
+    .flags(CONN_FLAGS)
+    .doc("7.2.0", "Sets information specific to the client or connection.");
 
-const NO_EVICT: Command = Command {
-    name: "client|no-evict",
-    arity: 3,
-    flags: flags::ADMIN | CONN_FLAGS,
-    keys: KeySpec::None,
-    run: Run::Conn(no_evict),
-    group: "connection",
-    summary: "Sets the client eviction mode of the connection.",
-    since: "7.0.0",
-};
+const NO_EVICT: Command = CONNECTION
+    .command("client|no-evict", 3, Run::Conn(no_evict))
+    .flags(Flags::ADMIN.union(Flags::NOSCRIPT).union(Flags::LOADING).union(Flags::STALE))
+    .doc("7.0.0", "Sets the client eviction mode of the connection.");
 
-const HELP: Command = Command {
-    name: "client|help",
-    arity: 2,
-    flags: flags::LOADING | flags::STALE,
-    keys: KeySpec::None,
-    run: Run::Conn(help),
-    group: "connection",
-    summary: "Returns helpful text about the different subcommands.",
-    since: "5.0.0",
-};
+const HELP: Command = CONNECTION
+    .command("client|help", 2, Run::Conn(help))
+    .flags(Flags::LOADING.union(Flags::STALE))
+    .doc("5.0.0", "Returns helpful text about the different subcommands.");
 
 fn run(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
     Box::pin(run_subcommand(conn, SUBCOMMANDS, args))
-}
-
-/// Whether `name` may name a client (or a library): printable ASCII
-/// without spaces, so CLIENT LIST stays splittable on spaces.
-pub fn valid_name(name: &[u8]) -> bool {
-    name.iter().all(|&b| (b'!'..=b'~').contains(&b))
 }
 
 fn id(conn: &mut Conn, _args: &[Bytes]) -> CmdResult {
@@ -110,7 +58,7 @@ fn id(conn: &mut Conn, _args: &[Bytes]) -> CmdResult {
 
 fn setname(conn: &mut Conn, args: &[Bytes]) -> CmdResult {
     let name = &args[2];
-    if !valid_name(name) {
+    if !super::valid_name(name) {
         return Err(ReplyError::text("ERR Client names cannot contain spaces, newlines or special characters."));
     }
     *conn.client.name.borrow_mut() = (!name.is_empty()).then(|| Bytes::copy_from_slice(name));
@@ -133,7 +81,7 @@ fn setinfo(conn: &mut Conn, args: &[Bytes]) -> CmdResult {
     } else {
         return Err(ReplyError::owned(format!("ERR Unrecognized option '{}'", String::from_utf8_lossy(attr))));
     };
-    if !valid_name(value) {
+    if !super::valid_name(value) {
         return Err(ReplyError::owned(format!(
             "ERR {} cannot contain spaces, newlines or special characters.",
             String::from_utf8_lossy(attr)
@@ -200,18 +148,4 @@ fn help(conn: &mut Conn, args: &[Bytes]) -> CmdResult {
         ],
     );
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::valid_name;
-
-    #[test]
-    fn names_are_printable_without_spaces() {
-        assert!(valid_name(b"worker-1"));
-        assert!(valid_name(b""));
-        assert!(!valid_name(b"a b"));
-        assert!(!valid_name(b"a\nb"));
-        assert!(!valid_name("é".as_bytes()));
-    }
 }

@@ -9,58 +9,28 @@ use std::fmt::Write;
 use std::rc::Rc;
 use std::time::Instant;
 
-use bytes::Bytes;
-
+use super::CONNECTION;
 use crate::client::ClientEntry;
-use crate::cmd::{eq_ic, flags, parse_int, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run};
-use crate::conn::Conn;
+use crate::commands::prelude::*;
 use crate::core_state::on_every_core;
 
-const FLAGS: u32 = flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE;
+const FLAGS: Flags = Flags::ADMIN.union(Flags::NOSCRIPT).union(Flags::LOADING).union(Flags::STALE);
 
-pub(super) const LIST: Command = Command {
-    name: "client|list",
-    arity: -2,
-    flags: FLAGS,
-    keys: KeySpec::None,
-    run: Run::Async(list),
-    group: "connection",
-    summary: "Lists open connections.",
-    since: "2.4.0",
-};
+pub(super) const LIST: Command =
+    CONNECTION.command("client|list", -2, Run::Async(list)).flags(FLAGS).doc("2.4.0", "Lists open connections.");
 
-pub(super) const INFO: Command = Command {
-    name: "client|info",
-    arity: 2,
-    flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
-    keys: KeySpec::None,
-    run: Run::Conn(info),
-    group: "connection",
-    summary: "Returns information about the connection.",
-    since: "6.2.0",
-};
+pub(super) const INFO: Command = CONNECTION
+    .command("client|info", 2, Run::Conn(info))
+    .flags(Flags::NOSCRIPT.union(Flags::LOADING).union(Flags::STALE))
+    .doc("6.2.0", "Returns information about the connection.");
 
-pub(super) const KILL: Command = Command {
-    name: "client|kill",
-    arity: -3,
-    flags: FLAGS,
-    keys: KeySpec::None,
-    run: Run::Async(kill),
-    group: "connection",
-    summary: "Terminates open connections.",
-    since: "2.4.0",
-};
+pub(super) const KILL: Command =
+    CONNECTION.command("client|kill", -3, Run::Async(kill)).flags(FLAGS).doc("2.4.0", "Terminates open connections.");
 
-pub(super) const UNBLOCK: Command = Command {
-    name: "client|unblock",
-    arity: -3,
-    flags: FLAGS,
-    keys: KeySpec::None,
-    run: Run::Async(unblock),
-    group: "connection",
-    summary: "Unblocks a client blocked by a blocking command from a different connection.",
-    since: "5.0.0",
-};
+pub(super) const UNBLOCK: Command = CONNECTION
+    .command("client|unblock", -3, Run::Async(unblock))
+    .flags(FLAGS)
+    .doc("5.0.0", "Unblocks a client blocked by a blocking command from a different connection.");
 
 /// Client types of `TYPE` filters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

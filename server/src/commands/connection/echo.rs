@@ -1,19 +1,9 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run};
-use crate::conn::Conn;
+use super::CONNECTION;
+use crate::commands::prelude::*;
 
 /// `ECHO message`.
-pub const ECHO: Command = Command {
-    name: "echo",
-    arity: 2,
-    flags: flags::FAST,
-    keys: KeySpec::None,
-    run: Run::Conn(run),
-    group: "connection",
-    summary: "Returns the given string.",
-    since: "1.0.0",
-};
+pub const ECHO: Command =
+    CONNECTION.command("echo", 2, Run::Conn(run)).flags(Flags::FAST).doc("1.0.0", "Returns the given string.");
 
 fn run(conn: &mut Conn, args: &[Bytes]) -> CmdResult {
     conn.out.bulk(&args[1]);

@@ -1,23 +1,13 @@
-use bytes::Bytes;
-
-use crate::cmd::{eq_ic, flags, parse_int, Command, KeySpec, LocalFuture, ReplyError, Run};
+use super::{authenticate, valid_name, CONNECTION};
 use crate::commands::cluster::cluster_enabled;
-use crate::commands::connection::auth::authenticate;
-use crate::commands::connection::client::valid_name;
+use crate::commands::prelude::*;
 use crate::commands::server::REDIS_VERSION;
-use crate::conn::Conn;
 
 /// `HELLO [protover [AUTH username password] [SETNAME clientname]]`.
-pub const HELLO: Command = Command {
-    name: "hello",
-    arity: -1,
-    flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH,
-    keys: KeySpec::None,
-    run: Run::Async(run),
-    group: "connection",
-    summary: "Handshakes with the Redis server.",
-    since: "6.0.0",
-};
+pub const HELLO: Command = CONNECTION
+    .command("hello", -1, Run::Async(run))
+    .flags(Flags::NOSCRIPT.union(Flags::LOADING).union(Flags::STALE).union(Flags::FAST).union(Flags::NO_AUTH))
+    .doc("6.0.0", "Handshakes with the Redis server.");
 
 fn run(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
     Box::pin(async move {

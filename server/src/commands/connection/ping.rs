@@ -1,19 +1,12 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, ReplyError, Run};
-use crate::conn::Conn;
+use super::CONNECTION;
+use crate::commands::prelude::*;
 
 /// `PING [message]`.
-pub const PING: Command = Command {
-    name: "ping",
-    arity: -1,
-    flags: flags::FAST | flags::STALE | flags::PUBSUB_OK,
-    keys: KeySpec::None,
-    run: Run::Conn(run),
-    group: "connection",
-    summary: "Returns the server's liveliness response.",
-    since: "1.0.0",
-};
+pub const PING: Command = CONNECTION
+    .command("ping", -1, Run::Conn(run))
+    .flags(Flags::FAST.union(Flags::STALE))
+    .internal(Internal::PUBSUB_OK)
+    .doc("1.0.0", "Returns the server's liveliness response.");
 
 fn run(conn: &mut Conn, args: &[Bytes]) -> CmdResult {
     if args.len() > 2 {

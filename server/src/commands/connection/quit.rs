@@ -1,19 +1,12 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run};
-use crate::conn::Conn;
+use super::CONNECTION;
+use crate::commands::prelude::*;
 
 /// `QUIT`: replies OK and closes the connection once replies are written.
-pub const QUIT: Command = Command {
-    name: "quit",
-    arity: -1,
-    flags: flags::FAST | flags::NO_AUTH | flags::STALE | flags::PUBSUB_OK | flags::TXN_CONTROL,
-    keys: KeySpec::None,
-    run: Run::Conn(run),
-    group: "connection",
-    summary: "Closes the connection.",
-    since: "1.0.0",
-};
+pub const QUIT: Command = CONNECTION
+    .command("quit", -1, Run::Conn(run))
+    .flags(Flags::FAST.union(Flags::NO_AUTH).union(Flags::STALE))
+    .internal(Internal::PUBSUB_OK.union(Internal::TXN_CONTROL))
+    .doc("1.0.0", "Closes the connection.");
 
 fn run(conn: &mut Conn, _args: &[Bytes]) -> CmdResult {
     conn.out.ok();

@@ -2,47 +2,26 @@
 //! serves reads and writes for the keys it owns and forwards the rest, so
 //! these only record the mode; outside cluster mode they fail as in Redis.
 
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run};
-use crate::commands::cluster::{cluster_enabled, CLUSTER_DISABLED};
-use crate::conn::Conn;
+use crate::commands::cluster::{cluster_enabled, CLUSTER, CLUSTER_DISABLED};
+use crate::commands::prelude::*;
 
 /// `READONLY`.
-pub const READONLY: Command = Command {
-    name: "readonly",
-    arity: 1,
-    flags: flags::LOADING | flags::STALE | flags::FAST,
-    keys: KeySpec::None,
-    run: Run::Conn(readonly),
-    group: "cluster",
-    summary: "Enables read-only queries for a connection to a Redis Cluster replica node.",
-    since: "3.0.0",
-};
+pub const READONLY: Command = CLUSTER
+    .command("readonly", 1, Run::Conn(readonly))
+    .flags(Flags::LOADING.union(Flags::STALE).union(Flags::FAST))
+    .doc("3.0.0", "Enables read-only queries for a connection to a Redis Cluster replica node.");
 
 /// `READWRITE`.
-pub const READWRITE: Command = Command {
-    name: "readwrite",
-    arity: 1,
-    flags: flags::LOADING | flags::STALE | flags::FAST,
-    keys: KeySpec::None,
-    run: Run::Conn(readwrite),
-    group: "cluster",
-    summary: "Disables read-only queries for a connection to a Redis Cluster replica node.",
-    since: "3.0.0",
-};
+pub const READWRITE: Command = CLUSTER
+    .command("readwrite", 1, Run::Conn(readwrite))
+    .flags(Flags::LOADING.union(Flags::STALE).union(Flags::FAST))
+    .doc("3.0.0", "Disables read-only queries for a connection to a Redis Cluster replica node.");
 
 /// `ASKING`.
-pub const ASKING: Command = Command {
-    name: "asking",
-    arity: 1,
-    flags: flags::FAST,
-    keys: KeySpec::None,
-    run: Run::Conn(asking),
-    group: "cluster",
-    summary: "Signals that a cluster client is following an -ASK redirect.",
-    since: "3.0.0",
-};
+pub const ASKING: Command = CLUSTER
+    .command("asking", 1, Run::Conn(asking))
+    .flags(Flags::FAST)
+    .doc("3.0.0", "Signals that a cluster client is following an -ASK redirect.");
 
 fn set_readonly(conn: &mut Conn, on: bool) -> CmdResult {
     if !cluster_enabled(conn) {

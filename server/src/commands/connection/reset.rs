@@ -1,25 +1,13 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, Command, KeySpec, LocalFuture, Run};
-use crate::conn::{Conn, TxState};
+use super::CONNECTION;
+use crate::commands::prelude::*;
+use crate::conn::TxState;
 
 /// `RESET`: back to a fresh connection's state.
-pub const RESET: Command = Command {
-    name: "reset",
-    arity: 1,
-    flags: flags::NOSCRIPT
-        | flags::LOADING
-        | flags::STALE
-        | flags::FAST
-        | flags::NO_AUTH
-        | flags::PUBSUB_OK
-        | flags::TXN_CONTROL,
-    keys: KeySpec::None,
-    run: Run::Async(run),
-    group: "connection",
-    summary: "Resets the connection.",
-    since: "6.2.0",
-};
+pub const RESET: Command = CONNECTION
+    .command("reset", 1, Run::Async(run))
+    .flags(Flags::NOSCRIPT.union(Flags::LOADING).union(Flags::STALE).union(Flags::FAST).union(Flags::NO_AUTH))
+    .internal(Internal::PUBSUB_OK.union(Internal::TXN_CONTROL))
+    .doc("6.2.0", "Resets the connection.");
 
 fn run(conn: &mut Conn, _args: Vec<Bytes>) -> LocalFuture<'_> {
     Box::pin(async move {

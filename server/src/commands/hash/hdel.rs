@@ -1,18 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::HASH;
+use crate::commands::prelude::*;
 
 /// `HDEL key field [field ...]`: how many fields were removed.
-pub const HDEL: Command = Command {
-    name: "hdel",
-    arity: -3,
-    flags: flags::WRITE | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "hash",
-    summary: "Delete one or more hash fields",
-    since: "2.0.0",
-};
+pub const HDEL: Command = HASH
+    .command("hdel", -3, Run::Shard(run))
+    .flags(Flags::WRITE.union(Flags::FAST))
+    .doc("2.0.0", "Delete one or more hash fields");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let n = c.shard.hdel(c.db, &args[1], &args[2..])?;

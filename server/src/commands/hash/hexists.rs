@@ -1,18 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::HASH;
+use crate::commands::prelude::*;
 
 /// `HEXISTS key field`: 1 or 0 (an integer in RESP3 too, as in Redis 7).
-pub const HEXISTS: Command = Command {
-    name: "hexists",
-    arity: 3,
-    flags: flags::READONLY | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "hash",
-    summary: "Determine if a hash field exists",
-    since: "2.0.0",
-};
+pub const HEXISTS: Command = HASH
+    .command("hexists", 3, Run::Shard(run))
+    .flags(Flags::READONLY.union(Flags::FAST))
+    .doc("2.0.0", "Determine if a hash field exists");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let found = c.shard.hexists(c.db, &args[1], &args[2])?;

@@ -1,18 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::HASH;
+use crate::commands::prelude::*;
 
 /// `HGET key field`.
-pub const HGET: Command = Command {
-    name: "hget",
-    arity: 3,
-    flags: flags::READONLY | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "hash",
-    summary: "Get the value of a hash field",
-    since: "2.0.0",
-};
+pub const HGET: Command = HASH
+    .command("hget", 3, Run::Shard(run))
+    .flags(Flags::READONLY.union(Flags::FAST))
+    .doc("2.0.0", "Get the value of a hash field");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let v = c.shard.hget(c.db, &args[1], &args[2])?;

@@ -1,18 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::HASH;
+use crate::commands::prelude::*;
 
 /// `HGETALL key`: a map in RESP3, a flat field/value array in RESP2.
-pub const HGETALL: Command = Command {
-    name: "hgetall",
-    arity: 2,
-    flags: flags::READONLY,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "hash",
-    summary: "Get all the fields and values in a hash",
-    since: "2.0.0",
-};
+pub const HGETALL: Command = HASH
+    .command("hgetall", 2, Run::Shard(run))
+    .flags(Flags::READONLY)
+    .doc("2.0.0", "Get all the fields and values in a hash");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let pairs = c.shard.hgetall(c.db, &args[1])?;

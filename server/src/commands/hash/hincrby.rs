@@ -1,18 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, parse_int, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::HASH;
+use crate::commands::prelude::*;
 
 /// `HINCRBY key field increment`.
-pub const HINCRBY: Command = Command {
-    name: "hincrby",
-    arity: 4,
-    flags: flags::WRITE | flags::DENYOOM | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "hash",
-    summary: "Increment the integer value of a hash field by the given number",
-    since: "2.0.0",
-};
+pub const HINCRBY: Command = HASH
+    .command("hincrby", 4, Run::Shard(run))
+    .flags(Flags::WRITE.union(Flags::DENYOOM).union(Flags::FAST))
+    .doc("2.0.0", "Increment the integer value of a hash field by the given number");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let incr = parse_int(&args[3])?;

@@ -1,18 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::HASH;
+use crate::commands::prelude::*;
 
 /// `HINCRBYFLOAT key field increment`: the new value as a bulk string.
-pub const HINCRBYFLOAT: Command = Command {
-    name: "hincrbyfloat",
-    arity: 4,
-    flags: flags::WRITE | flags::DENYOOM | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "hash",
-    summary: "Increment the float value of a hash field by the given amount",
-    since: "2.6.0",
-};
+pub const HINCRBYFLOAT: Command = HASH
+    .command("hincrbyfloat", 4, Run::Shard(run))
+    .flags(Flags::WRITE.union(Flags::DENYOOM).union(Flags::FAST))
+    .doc("2.6.0", "Increment the float value of a hash field by the given amount");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     // The engine parses the increment itself: Redis adds in long double

@@ -1,18 +1,9 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::HASH;
+use crate::commands::prelude::*;
 
 /// `HKEYS key`.
-pub const HKEYS: Command = Command {
-    name: "hkeys",
-    arity: 2,
-    flags: flags::READONLY,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "hash",
-    summary: "Get all the fields in a hash",
-    since: "2.0.0",
-};
+pub const HKEYS: Command =
+    HASH.command("hkeys", 2, Run::Shard(run)).flags(Flags::READONLY).doc("2.0.0", "Get all the fields in a hash");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let fields = c.shard.hkeys(c.db, &args[1])?;

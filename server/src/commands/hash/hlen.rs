@@ -1,18 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::HASH;
+use crate::commands::prelude::*;
 
 /// `HLEN key`.
-pub const HLEN: Command = Command {
-    name: "hlen",
-    arity: 2,
-    flags: flags::READONLY | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "hash",
-    summary: "Get the number of fields in a hash",
-    since: "2.0.0",
-};
+pub const HLEN: Command = HASH
+    .command("hlen", 2, Run::Shard(run))
+    .flags(Flags::READONLY.union(Flags::FAST))
+    .doc("2.0.0", "Get the number of fields in a hash");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let n = c.shard.hlen(c.db, &args[1])?;

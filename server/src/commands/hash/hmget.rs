@@ -1,18 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::HASH;
+use crate::commands::prelude::*;
 
 /// `HMGET key field [field ...]`: one value or null per field.
-pub const HMGET: Command = Command {
-    name: "hmget",
-    arity: -3,
-    flags: flags::READONLY | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "hash",
-    summary: "Get the values of all the given hash fields",
-    since: "2.0.0",
-};
+pub const HMGET: Command = HASH
+    .command("hmget", -3, Run::Shard(run))
+    .flags(Flags::READONLY.union(Flags::FAST))
+    .doc("2.0.0", "Get the values of all the given hash fields");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let values = c.shard.hmget(c.db, &args[1], &args[2..])?;

@@ -1,22 +1,17 @@
-use bytes::Bytes;
+use coreshard_engine::ArgError;
 
-use crate::cmd::{eq_ic, flags, parse_int, CmdResult, Command, KeySpec, ReplyError, Run, ShardCall};
+use super::HASH;
 use crate::commands::collection::{too_many_picks, MAX_RANDOM_PICKS};
+use crate::commands::prelude::*;
 
 /// `HRANDFIELD key [count [WITHVALUES]]`.
 ///
 /// Without a count: one random field, or null. With a count: an array;
 /// WITHVALUES pairs are flat in RESP2 and 2-element arrays in RESP3.
-pub const HRANDFIELD: Command = Command {
-    name: "hrandfield",
-    arity: -2,
-    flags: flags::READONLY,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "hash",
-    summary: "Get one or multiple random fields from a hash",
-    since: "6.2.0",
-};
+pub const HRANDFIELD: Command = HASH
+    .command("hrandfield", -2, Run::Shard(run))
+    .flags(Flags::READONLY)
+    .doc("6.2.0", "Get one or multiple random fields from a hash");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let Some(count) = args.get(2) else {
@@ -26,9 +21,7 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     };
     let count = parse_int(count)?;
     if count == i64::MIN {
-        return Err(ReplyError::text(
-            "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-        ));
+        return Err(ReplyError::arg(ArgError::OutsideLongRange));
     }
     let with_values = match args.get(3) {
         None => false,
@@ -36,7 +29,7 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
         Some(_) => return Err(ReplyError::syntax()),
     };
     if with_values && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count) {
-        return Err(ReplyError::text("ERR value is out of range"));
+        return Err(ReplyError::arg(ArgError::CountTooLarge));
     }
     if count < 0 && count.unsigned_abs() > MAX_RANDOM_PICKS {
         return Err(too_many_picks());

@@ -1,22 +1,16 @@
-use bytes::Bytes;
 use coreshard_engine::Kind;
 
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::HASH;
 use crate::commands::collection::{reply_empty_scan, scan_start, ScanStart};
+use crate::commands::prelude::*;
 
 /// `HSCAN key cursor [MATCH pattern] [COUNT count]`: `[next-cursor, [field,
 /// value, ...]]`. (NOVALUES came with Redis 7.4 and is a syntax error here,
 /// as in 7.0.)
-pub const HSCAN: Command = Command {
-    name: "hscan",
-    arity: -3,
-    flags: flags::READONLY,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "hash",
-    summary: "Incrementally iterate hash fields and associated values",
-    since: "2.8.0",
-};
+pub const HSCAN: Command = HASH
+    .command("hscan", -3, Run::Shard(run))
+    .flags(Flags::READONLY)
+    .doc("2.8.0", "Incrementally iterate hash fields and associated values");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let found = c.shard.kind_of(c.db, &args[1]);

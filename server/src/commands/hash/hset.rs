@@ -1,31 +1,18 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, ReplyError, Run, ShardCall};
+use super::HASH;
+use crate::commands::prelude::*;
 
 /// `HSET key field value [field value ...]`: replies with the number of new
 /// fields.
-pub const HSET: Command = Command {
-    name: "hset",
-    arity: -4,
-    flags: flags::WRITE | flags::DENYOOM | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(hset),
-    group: "hash",
-    summary: "Set the string value of a hash field",
-    since: "2.0.0",
-};
+pub const HSET: Command = HASH
+    .command("hset", -4, Run::Shard(hset))
+    .flags(Flags::WRITE.union(Flags::DENYOOM).union(Flags::FAST))
+    .doc("2.0.0", "Set the string value of a hash field");
 
 /// `HMSET key field value [field value ...]`: as HSET, replying OK.
-pub const HMSET: Command = Command {
-    name: "hmset",
-    arity: -4,
-    flags: flags::WRITE | flags::DENYOOM | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(hmset),
-    group: "hash",
-    summary: "Set multiple hash fields to multiple values",
-    since: "2.0.0",
-};
+pub const HMSET: Command = HASH
+    .command("hmset", -4, Run::Shard(hmset))
+    .flags(Flags::WRITE.union(Flags::DENYOOM).union(Flags::FAST))
+    .doc("2.0.0", "Set multiple hash fields to multiple values");
 
 /// Sets the field/value pairs of `args[2..]` and returns how many fields
 /// were new. Fields and values are copied out of the read buffer.

@@ -1,18 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::HASH;
+use crate::commands::prelude::*;
 
 /// `HSETNX key field value`: sets the field only if it does not exist.
-pub const HSETNX: Command = Command {
-    name: "hsetnx",
-    arity: 4,
-    flags: flags::WRITE | flags::DENYOOM | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "hash",
-    summary: "Set the value of a hash field, only if the field does not exist",
-    since: "2.0.0",
-};
+pub const HSETNX: Command = HASH
+    .command("hsetnx", 4, Run::Shard(run))
+    .flags(Flags::WRITE.union(Flags::DENYOOM).union(Flags::FAST))
+    .doc("2.0.0", "Set the value of a hash field, only if the field does not exist");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     // Slices, not the arguments: storing them would pin the read buffer.

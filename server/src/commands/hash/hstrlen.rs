@@ -1,18 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::HASH;
+use crate::commands::prelude::*;
 
 /// `HSTRLEN key field`.
-pub const HSTRLEN: Command = Command {
-    name: "hstrlen",
-    arity: 3,
-    flags: flags::READONLY | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "hash",
-    summary: "Get the length of the value of a hash field",
-    since: "3.2.0",
-};
+pub const HSTRLEN: Command = HASH
+    .command("hstrlen", 3, Run::Shard(run))
+    .flags(Flags::READONLY.union(Flags::FAST))
+    .doc("3.2.0", "Get the length of the value of a hash field");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let n = c.shard.hstrlen(c.db, &args[1], &args[2])?;

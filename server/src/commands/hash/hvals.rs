@@ -1,18 +1,9 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::HASH;
+use crate::commands::prelude::*;
 
 /// `HVALS key`.
-pub const HVALS: Command = Command {
-    name: "hvals",
-    arity: 2,
-    flags: flags::READONLY,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "hash",
-    summary: "Get all the values in a hash",
-    since: "2.0.0",
-};
+pub const HVALS: Command =
+    HASH.command("hvals", 2, Run::Shard(run)).flags(Flags::READONLY).doc("2.0.0", "Get all the values in a hash");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let values = c.shard.hvals(c.db, &args[1])?;

@@ -1,6 +1,6 @@
 //! Hash commands: HSET, HGET, HGETALL, HINCRBY, HRANDFIELD, HSCAN, ...
 
-use crate::cmd::Command;
+use crate::cmd::{Command, Family, KeySpec};
 
 mod hdel;
 mod hexists;
@@ -17,6 +17,9 @@ mod hset;
 mod hsetnx;
 mod hstrlen;
 mod hvals;
+
+/// The family's defaults.
+const HASH: Family = Family::new("hash").keys(KeySpec::FIRST);
 
 /// The family's commands.
 pub const COMMANDS: &[&Command] = &[

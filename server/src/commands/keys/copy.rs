@@ -1,19 +1,13 @@
-use bytes::Bytes;
-
-use crate::cmd::{eq_ic, flags, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run, ShardCall, TxnCall};
+use super::GENERIC;
+use crate::commands::prelude::*;
 
 /// `COPY source destination [DB destination-db] [REPLACE]`, atomic across
 /// shards.
-pub const COPY: Command = Command {
-    name: "copy",
-    arity: -3,
-    flags: flags::WRITE | flags::DENYOOM,
-    keys: KeySpec::TWO,
-    run: Run::Keyed { shard: run, spanning },
-    group: "generic",
-    summary: "Copies the value of a key to a new key.",
-    since: "6.2.0",
-};
+pub const COPY: Command = GENERIC
+    .command("copy", -3, Run::Keyed { shard: run, spanning })
+    .flags(Flags::WRITE.union(Flags::DENYOOM))
+    .keys(KeySpec::TWO)
+    .doc("6.2.0", "Copies the value of a key to a new key.");
 
 /// Most databases any configuration has (the index is a byte); the engine
 /// checks the configured number.

@@ -1,21 +1,15 @@
-use bytes::Bytes;
 use coreshard_engine::Shard;
 use futures_util::future::join_all;
 
-use crate::cmd::{flags, Command, KeySpec, LocalFuture, Run};
-use crate::conn::Conn;
+use crate::commands::prelude::*;
+use crate::commands::server::SERVER;
 
 /// `DBSIZE`: keys in the selected database, summed over every shard.
-pub const DBSIZE: Command = Command {
-    name: "dbsize",
-    arity: 1,
-    flags: flags::READONLY | flags::FAST | flags::ALL_SHARDS,
-    keys: KeySpec::None,
-    run: Run::Async(run),
-    group: "server",
-    summary: "Returns the number of keys in the database.",
-    since: "1.0.0",
-};
+pub const DBSIZE: Command = SERVER
+    .command("dbsize", 1, Run::Async(run))
+    .flags(Flags::READONLY.union(Flags::FAST))
+    .internal(Internal::ALL_SHARDS)
+    .doc("1.0.0", "Returns the number of keys in the database.");
 
 fn run(conn: &mut Conn, _args: Vec<Bytes>) -> LocalFuture<'_> {
     Box::pin(async move {

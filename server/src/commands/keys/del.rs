@@ -1,58 +1,39 @@
 //! DEL, UNLINK, EXISTS and TOUCH: counts over any number of keys, atomic
 //! across shards.
 
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall, TxnCall};
+use super::GENERIC;
+use crate::commands::prelude::*;
 
 /// `DEL key [key ...]`.
-pub const DEL: Command = Command {
-    name: "del",
-    arity: -2,
-    flags: flags::WRITE,
-    keys: KeySpec::ALL,
-    run: Run::Keyed { shard: del, spanning: del_spanning },
-    group: "generic",
-    summary: "Deletes one or more keys.",
-    since: "1.0.0",
-};
+pub const DEL: Command = GENERIC
+    .command("del", -2, Run::Keyed { shard: del, spanning: del_spanning })
+    .flags(Flags::WRITE)
+    .keys(KeySpec::ALL)
+    .doc("1.0.0", "Deletes one or more keys.");
 
 /// `UNLINK key [key ...]`.
-pub const UNLINK: Command = Command {
-    name: "unlink",
-    arity: -2,
-    flags: flags::WRITE | flags::FAST,
-    keys: KeySpec::ALL,
-    run: Run::Keyed { shard: unlink, spanning: unlink_spanning },
-    group: "generic",
-    summary: "Asynchronously deletes one or more keys.",
-    since: "4.0.0",
-};
+pub const UNLINK: Command = GENERIC
+    .command("unlink", -2, Run::Keyed { shard: unlink, spanning: unlink_spanning })
+    .flags(Flags::WRITE.union(Flags::FAST))
+    .keys(KeySpec::ALL)
+    .doc("4.0.0", "Asynchronously deletes one or more keys.");
 
 /// `EXISTS key [key ...]`.
-pub const EXISTS: Command = Command {
-    name: "exists",
-    arity: -2,
-    flags: flags::READONLY | flags::FAST,
-    keys: KeySpec::ALL,
-    run: Run::Keyed { shard: exists, spanning: exists_spanning },
-    group: "generic",
-    summary: "Determines whether one or more keys exist.",
-    since: "1.0.0",
-};
+pub const EXISTS: Command = GENERIC
+    .command("exists", -2, Run::Keyed { shard: exists, spanning: exists_spanning })
+    .flags(Flags::READONLY.union(Flags::FAST))
+    .keys(KeySpec::ALL)
+    .doc("1.0.0", "Determines whether one or more keys exist.");
 
 /// `TOUCH key [key ...]`.
-pub const TOUCH: Command = Command {
-    name: "touch",
-    arity: -2,
-    flags: flags::READONLY | flags::FAST,
-    keys: KeySpec::ALL,
-    run: Run::Keyed { shard: touch, spanning: touch_spanning },
-    group: "generic",
-    summary:
+pub const TOUCH: Command = GENERIC
+    .command("touch", -2, Run::Keyed { shard: touch, spanning: touch_spanning })
+    .flags(Flags::READONLY.union(Flags::FAST))
+    .keys(KeySpec::ALL)
+    .doc(
+        "3.2.1",
         "Returns the number of existing keys out of those specified after updating the time they were last accessed.",
-    since: "3.2.1",
-};
+    );
 
 fn del(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     c.out.int(c.shard.del(c.db, &args[1..]) as i64);

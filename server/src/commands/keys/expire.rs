@@ -1,59 +1,36 @@
 //! EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT: one operation, four units.
 
-use bytes::Bytes;
 use coreshard_engine::types::ExpireOptions;
+use coreshard_engine::Shard;
 
-use crate::cmd::{eq_ic, flags, parse_int, CmdResult, Command, KeySpec, ReplyError, Run, ShardCall};
+use super::GENERIC;
+use crate::commands::prelude::*;
 
-const FLAGS: u32 = flags::WRITE | flags::FAST;
+const FLAGS: Flags = Flags::WRITE.union(Flags::FAST);
 
 /// `EXPIRE key seconds [NX | XX | GT | LT]`.
-pub const EXPIRE: Command = Command {
-    name: "expire",
-    arity: -3,
-    flags: FLAGS,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(expire),
-    group: "generic",
-    summary: "Sets the expiration time of a key in seconds.",
-    since: "1.0.0",
-};
+pub const EXPIRE: Command = GENERIC
+    .command("expire", -3, Run::Shard(|c, args| generic(c, args, Shard::expire)))
+    .flags(FLAGS)
+    .doc("1.0.0", "Sets the expiration time of a key in seconds.");
 
 /// `PEXPIRE key milliseconds [NX | XX | GT | LT]`.
-pub const PEXPIRE: Command = Command {
-    name: "pexpire",
-    arity: -3,
-    flags: FLAGS,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(pexpire),
-    group: "generic",
-    summary: "Sets the expiration time of a key in milliseconds.",
-    since: "2.6.0",
-};
+pub const PEXPIRE: Command = GENERIC
+    .command("pexpire", -3, Run::Shard(|c, args| generic(c, args, Shard::pexpire)))
+    .flags(FLAGS)
+    .doc("2.6.0", "Sets the expiration time of a key in milliseconds.");
 
 /// `EXPIREAT key unix-time-seconds [NX | XX | GT | LT]`.
-pub const EXPIREAT: Command = Command {
-    name: "expireat",
-    arity: -3,
-    flags: FLAGS,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(expireat),
-    group: "generic",
-    summary: "Sets the expiration time of a key to a Unix timestamp.",
-    since: "1.2.0",
-};
+pub const EXPIREAT: Command = GENERIC
+    .command("expireat", -3, Run::Shard(|c, args| generic(c, args, Shard::expireat)))
+    .flags(FLAGS)
+    .doc("1.2.0", "Sets the expiration time of a key to a Unix timestamp.");
 
 /// `PEXPIREAT key unix-time-milliseconds [NX | XX | GT | LT]`.
-pub const PEXPIREAT: Command = Command {
-    name: "pexpireat",
-    arity: -3,
-    flags: FLAGS,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(pexpireat),
-    group: "generic",
-    summary: "Sets the expiration time of a key to a Unix milliseconds timestamp.",
-    since: "2.6.0",
-};
+pub const PEXPIREAT: Command = GENERIC
+    .command("pexpireat", -3, Run::Shard(|c, args| generic(c, args, Shard::pexpireat)))
+    .flags(FLAGS)
+    .doc("2.6.0", "Sets the expiration time of a key to a Unix milliseconds timestamp.");
 
 /// Parses `NX | XX | GT | LT` (any number, any order) and checks the
 /// combinations, before the amount is parsed, as Redis does.
@@ -79,7 +56,7 @@ pub(crate) fn parse_options(args: &[Bytes]) -> Result<ExpireOptions, ReplyError>
     Ok(o)
 }
 
-type ExpireFn = fn(&mut coreshard_engine::Shard, u8, &[u8], i64, ExpireOptions) -> coreshard_engine::Result<bool>;
+type ExpireFn = fn(&mut Shard, u8, &[u8], i64, ExpireOptions) -> coreshard_engine::Result<bool>;
 
 fn generic(c: &mut ShardCall<'_>, args: &[Bytes], f: ExpireFn) -> CmdResult {
     let opts = parse_options(&args[3..])?;
@@ -87,22 +64,6 @@ fn generic(c: &mut ShardCall<'_>, args: &[Bytes], f: ExpireFn) -> CmdResult {
     let set = f(c.shard, c.db, &args[1], amount, opts)?;
     c.out.int(i64::from(set));
     Ok(())
-}
-
-fn expire(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
-    generic(c, args, coreshard_engine::Shard::expire)
-}
-
-fn pexpire(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
-    generic(c, args, coreshard_engine::Shard::pexpire)
-}
-
-fn expireat(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
-    generic(c, args, coreshard_engine::Shard::expireat)
-}
-
-fn pexpireat(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
-    generic(c, args, coreshard_engine::Shard::pexpireat)
 }
 
 #[cfg(test)]

@@ -1,36 +1,23 @@
 //! FLUSHDB and FLUSHALL.
 
-use bytes::Bytes;
 use coreshard_engine::Shard;
 
-use crate::cmd::{eq_ic, flags, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run};
-use crate::conn::Conn;
-
-const FLAGS: u32 = flags::WRITE | flags::ALL_SHARDS;
+use crate::commands::prelude::*;
+use crate::commands::server::SERVER;
 
 /// `FLUSHDB [ASYNC | SYNC]`.
-pub const FLUSHDB: Command = Command {
-    name: "flushdb",
-    arity: -1,
-    flags: FLAGS,
-    keys: KeySpec::None,
-    run: Run::Async(flushdb),
-    group: "server",
-    summary: "Remove all keys from the current database.",
-    since: "1.0.0",
-};
+pub const FLUSHDB: Command = SERVER
+    .command("flushdb", -1, Run::Async(flushdb))
+    .flags(Flags::WRITE)
+    .internal(Internal::ALL_SHARDS)
+    .doc("1.0.0", "Remove all keys from the current database.");
 
 /// `FLUSHALL [ASYNC | SYNC]`.
-pub const FLUSHALL: Command = Command {
-    name: "flushall",
-    arity: -1,
-    flags: FLAGS,
-    keys: KeySpec::None,
-    run: Run::Async(flushall),
-    group: "server",
-    summary: "Removes all keys from all databases.",
-    since: "1.0.0",
-};
+pub const FLUSHALL: Command = SERVER
+    .command("flushall", -1, Run::Async(flushall))
+    .flags(Flags::WRITE)
+    .internal(Internal::ALL_SHARDS)
+    .doc("1.0.0", "Removes all keys from all databases.");
 
 /// `ASYNC` and `SYNC` are both accepted; values are dropped on their
 /// shard's thread either way.

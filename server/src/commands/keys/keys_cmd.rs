@@ -1,22 +1,17 @@
-use bytes::Bytes;
 use coreshard_engine::Shard;
 use futures_util::future::join_all;
 
-use crate::cmd::{flags, Command, KeySpec, LocalFuture, Run};
-use crate::conn::Conn;
+use super::GENERIC;
+use crate::commands::prelude::*;
 
 /// `KEYS pattern`: every matching key of the selected database, from every
 /// shard.
-pub const KEYS: Command = Command {
-    name: "keys",
-    arity: 2,
-    flags: flags::READONLY | flags::ALL_SHARDS,
-    keys: KeySpec::None,
-    run: Run::Async(run),
-    group: "generic",
-    summary: "Returns all key names that match a pattern.",
-    since: "1.0.0",
-};
+pub const KEYS: Command = GENERIC
+    .command("keys", 2, Run::Async(run))
+    .flags(Flags::READONLY)
+    .internal(Internal::ALL_SHARDS)
+    .keys(KeySpec::None)
+    .doc("1.0.0", "Returns all key names that match a pattern.");
 
 fn run(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
     Box::pin(async move {

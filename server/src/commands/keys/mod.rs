@@ -2,7 +2,9 @@
 //! family, DUMP/RESTORE, OBJECT, and the commands over every shard (KEYS,
 //! SCAN, RANDOMKEY, DBSIZE, FLUSHDB, FLUSHALL).
 
-use crate::cmd::{parse_int, Command, ReplyError};
+use coreshard_engine::Error;
+
+use crate::cmd::{parse_int, Command, Family, KeySpec, ReplyError};
 
 mod copy;
 mod dbsize;
@@ -21,6 +23,9 @@ mod scan;
 mod swapdb;
 mod ttl;
 mod r#type;
+
+/// The family's defaults.
+const GENERIC: Family = Family::new("generic").keys(KeySpec::FIRST);
 
 /// The family's commands.
 pub const COMMANDS: &[&Command] = &[
@@ -63,7 +68,7 @@ pub(crate) fn parse_db(arg: &[u8], databases: usize) -> Result<u8, ReplyError> {
     }
     match u8::try_from(n) {
         Ok(db) if usize::from(db) < databases => Ok(db),
-        _ => Err(ReplyError::text("ERR DB index is out of range")),
+        _ => Err(Error::DbIndexOutOfRange.into()),
     }
 }
 

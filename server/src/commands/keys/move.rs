@@ -1,19 +1,12 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::GENERIC;
+use crate::commands::prelude::*;
 
 /// `MOVE key db`. A key lives on the same shard in every database, so the
 /// move never leaves the shard.
-pub const MOVE: Command = Command {
-    name: "move",
-    arity: 3,
-    flags: flags::WRITE | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "generic",
-    summary: "Moves a key to another database.",
-    since: "1.0.0",
-};
+pub const MOVE: Command = GENERIC
+    .command("move", 3, Run::Shard(run))
+    .flags(Flags::WRITE.union(Flags::FAST))
+    .doc("1.0.0", "Moves a key to another database.");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let dst = super::parse_db(&args[2], c.shard.databases())?;

@@ -1,21 +1,16 @@
-use bytes::Bytes;
 use coreshard_engine::numbers::string2ll;
 use coreshard_engine::{PolicyKind, ValueRef};
-
-use crate::cmd::{eq_ic, flags, CmdResult, Command, KeySpec, ReplyError, Run, ShardCall};
 use coreshard_persistence::rdb;
 
+use super::GENERIC;
+use crate::commands::prelude::*;
+
 /// `OBJECT ENCODING | FREQ | IDLETIME | REFCOUNT key`, `OBJECT HELP`.
-pub const OBJECT: Command = Command {
-    name: "object",
-    arity: -2,
-    flags: flags::READONLY,
-    keys: KeySpec::Range { first: 2, last: 2, step: 1 },
-    run: Run::Shard(run),
-    group: "generic",
-    summary: "A container for object introspection commands.",
-    since: "2.2.3",
-};
+pub const OBJECT: Command = GENERIC
+    .command("object", -2, Run::Shard(run))
+    .flags(Flags::READONLY)
+    .keys(KeySpec::Range { first: 2, last: 2, step: 1 })
+    .doc("2.2.3", "A container for object introspection commands.");
 
 const HELP: &[&str] = &[
     "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",

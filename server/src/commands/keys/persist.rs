@@ -1,18 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::GENERIC;
+use crate::commands::prelude::*;
 
 /// `PERSIST key`.
-pub const PERSIST: Command = Command {
-    name: "persist",
-    arity: 2,
-    flags: flags::WRITE | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "generic",
-    summary: "Removes the expiration time of a key.",
-    since: "2.2.0",
-};
+pub const PERSIST: Command = GENERIC
+    .command("persist", 2, Run::Shard(run))
+    .flags(Flags::WRITE.union(Flags::FAST))
+    .doc("2.2.0", "Removes the expiration time of a key.");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let removed = c.shard.persist(c.db, &args[1]);

@@ -1,24 +1,19 @@
-use bytes::Bytes;
 use coreshard_engine::Shard;
 use futures_util::future::join_all;
 use rand::Rng;
 
-use crate::cmd::{flags, Command, KeySpec, LocalFuture, Run};
-use crate::conn::Conn;
+use super::GENERIC;
+use crate::commands::prelude::*;
 
 /// `RANDOMKEY`: every shard offers one of its keys; one is picked with
 /// probability proportional to the shard's size, so each key is about
 /// equally likely.
-pub const RANDOMKEY: Command = Command {
-    name: "randomkey",
-    arity: 1,
-    flags: flags::READONLY | flags::ALL_SHARDS,
-    keys: KeySpec::None,
-    run: Run::Async(run),
-    group: "generic",
-    summary: "Returns a random key name from the database.",
-    since: "1.0.0",
-};
+pub const RANDOMKEY: Command = GENERIC
+    .command("randomkey", 1, Run::Async(run))
+    .flags(Flags::READONLY)
+    .internal(Internal::ALL_SHARDS)
+    .keys(KeySpec::None)
+    .doc("1.0.0", "Returns a random key name from the database.");
 
 fn run(conn: &mut Conn, _args: Vec<Bytes>) -> LocalFuture<'_> {
     Box::pin(async move {

@@ -1,32 +1,21 @@
 //! RENAME and RENAMENX, atomic across shards.
 
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall, TxnCall};
+use super::GENERIC;
+use crate::commands::prelude::*;
 
 /// `RENAME key newkey`.
-pub const RENAME: Command = Command {
-    name: "rename",
-    arity: 3,
-    flags: flags::WRITE,
-    keys: KeySpec::TWO,
-    run: Run::Keyed { shard: rename, spanning: rename_spanning },
-    group: "generic",
-    summary: "Renames a key and overwrites the destination.",
-    since: "1.0.0",
-};
+pub const RENAME: Command = GENERIC
+    .command("rename", 3, Run::Keyed { shard: rename, spanning: rename_spanning })
+    .flags(Flags::WRITE)
+    .keys(KeySpec::TWO)
+    .doc("1.0.0", "Renames a key and overwrites the destination.");
 
 /// `RENAMENX key newkey`.
-pub const RENAMENX: Command = Command {
-    name: "renamenx",
-    arity: 3,
-    flags: flags::WRITE | flags::FAST,
-    keys: KeySpec::TWO,
-    run: Run::Keyed { shard: renamenx, spanning: renamenx_spanning },
-    group: "generic",
-    summary: "Renames a key only when the target key name doesn't exist.",
-    since: "1.0.0",
-};
+pub const RENAMENX: Command = GENERIC
+    .command("renamenx", 3, Run::Keyed { shard: renamenx, spanning: renamenx_spanning })
+    .flags(Flags::WRITE.union(Flags::FAST))
+    .keys(KeySpec::TWO)
+    .doc("1.0.0", "Renames a key only when the target key name doesn't exist.");
 
 fn rename(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     c.shard.rename(c.db, &args[1], &args[2])?;

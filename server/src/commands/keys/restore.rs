@@ -1,19 +1,13 @@
-use bytes::Bytes;
-
-use crate::cmd::{eq_ic, flags, parse_int, CmdResult, Command, KeySpec, ReplyError, Run, ShardCall};
 use coreshard_persistence::rdb;
 
+use super::GENERIC;
+use crate::commands::prelude::*;
+
 /// `RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f]`.
-pub const RESTORE: Command = Command {
-    name: "restore",
-    arity: -4,
-    flags: flags::WRITE | flags::DENYOOM,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "generic",
-    summary: "Creates a key from the serialized representation of a value.",
-    since: "2.6.0",
-};
+pub const RESTORE: Command = GENERIC
+    .command("restore", -4, Run::Shard(run))
+    .flags(Flags::WRITE.union(Flags::DENYOOM))
+    .doc("2.6.0", "Creates a key from the serialized representation of a value.");
 
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Options {

@@ -1,10 +1,9 @@
-use bytes::Bytes;
 use coreshard_engine::types::ScanOptions;
 use coreshard_engine::{Kind, Shard};
 
-use crate::cmd::{eq_ic, flags, parse_int, Command, KeySpec, LocalFuture, ReplyError, Run};
-use crate::commands::collection::parse_cursor;
-use crate::conn::Conn;
+use super::GENERIC;
+use crate::commands::collection::{parse_cursor, SCAN_DEFAULT_COUNT};
+use crate::commands::prelude::*;
 
 /// `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]` over every shard.
 ///
@@ -17,16 +16,12 @@ use crate::conn::Conn;
 /// for the whole scan is therefore returned at least once, as Redis
 /// promises. One call visits at most COUNT keys per shard, and moves on to
 /// the next shard only when it found fewer than COUNT keys so far.
-pub const SCAN: Command = Command {
-    name: "scan",
-    arity: -2,
-    flags: flags::READONLY | flags::ALL_SHARDS,
-    keys: KeySpec::None,
-    run: Run::Async(run),
-    group: "generic",
-    summary: "Iterates over the key names in the database.",
-    since: "2.8.0",
-};
+pub const SCAN: Command = GENERIC
+    .command("scan", -2, Run::Async(run))
+    .flags(Flags::READONLY)
+    .internal(Internal::ALL_SHARDS)
+    .keys(KeySpec::None)
+    .doc("2.8.0", "Iterates over the key names in the database.");
 
 #[derive(Debug, PartialEq, Eq)]
 struct Options {
@@ -37,7 +32,8 @@ struct Options {
 }
 
 fn parse_options(args: &[Bytes]) -> Result<Options, ReplyError> {
-    let mut o = Options { pattern: None, count: 10, kind: None };
+    // A positive constant: the cast is exact.
+    let mut o = Options { pattern: None, count: SCAN_DEFAULT_COUNT as usize, kind: None };
     let mut i = 0;
     while i < args.len() {
         let a = &args[i][..];
@@ -131,7 +127,7 @@ mod tests {
 
     #[test]
     fn options() {
-        assert_eq!(opts(&[]), Ok(Options { pattern: None, count: 10, kind: None }));
+        assert_eq!(opts(&[]), Ok(Options { pattern: None, count: SCAN_DEFAULT_COUNT as usize, kind: None }));
         let o = opts(&["MATCH", "a*", "count", "5", "type", "HASH"]).unwrap();
         assert_eq!(o, Options { pattern: Some(Bytes::from_static(b"a*")), count: 5, kind: Some(Some(Kind::Hash)) });
         assert_eq!(opts(&["match", "*"]).unwrap().pattern, None);

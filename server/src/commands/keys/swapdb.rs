@@ -1,21 +1,16 @@
-use bytes::Bytes;
+use coreshard_engine::Error;
 
-use crate::cmd::{flags, parse_int, Command, KeySpec, LocalFuture, ReplyError, Run};
-use crate::conn::Conn;
+use crate::commands::prelude::*;
+use crate::commands::server::SERVER;
 
 /// `SWAPDB index1 index2`: every shard swaps the two databases (O(1) each,
 /// see `Shard::swapdb`) while all shards are held, so no client sees one
 /// shard swapped and another not.
-pub const SWAPDB: Command = Command {
-    name: "swapdb",
-    arity: 3,
-    flags: flags::WRITE | flags::FAST | flags::ALL_SHARDS,
-    keys: KeySpec::None,
-    run: Run::Async(run),
-    group: "server",
-    summary: "Swaps two Redis databases.",
-    since: "4.0.0",
-};
+pub const SWAPDB: Command = SERVER
+    .command("swapdb", 3, Run::Async(run))
+    .flags(Flags::WRITE.union(Flags::FAST))
+    .internal(Internal::ALL_SHARDS)
+    .doc("4.0.0", "Swaps two Redis databases.");
 
 /// A database index as `getIntFromObjectOrReply` reads it, with SWAPDB's
 /// own message for anything that is not a 32-bit integer.
@@ -32,10 +27,10 @@ fn run(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
         let b = parse_index(&args[2], "ERR invalid second DB index")?;
         let databases = conn.server.settings().databases as i64;
         let (Ok(a), Ok(b)) = (u8::try_from(a), u8::try_from(b)) else {
-            return Err(ReplyError::text("ERR DB index is out of range"));
+            return Err(Error::DbIndexOutOfRange.into());
         };
         if i64::from(a) >= databases || i64::from(b) >= databases {
-            return Err(ReplyError::text("ERR DB index is out of range"));
+            return Err(Error::DbIndexOutOfRange.into());
         }
         let txn = conn.ctx.lock(0..conn.ctx.shards()).await?;
         let done = txn.run_all(move |s| s.swapdb(a, b)).await;

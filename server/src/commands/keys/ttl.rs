@@ -1,58 +1,33 @@
 //! TTL, PTTL, EXPIRETIME and PEXPIRETIME.
 
-use bytes::Bytes;
+use super::GENERIC;
+use crate::commands::prelude::*;
 
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
-
-const FLAGS: u32 = flags::READONLY | flags::FAST;
+const FLAGS: Flags = Flags::READONLY.union(Flags::FAST);
 
 /// `TTL key`.
-pub const TTL: Command = Command {
-    name: "ttl",
-    arity: 2,
-    flags: FLAGS,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(ttl),
-    group: "generic",
-    summary: "Returns the expiration time in seconds of a key.",
-    since: "1.0.0",
-};
+pub const TTL: Command = GENERIC
+    .command("ttl", 2, Run::Shard(ttl))
+    .flags(FLAGS)
+    .doc("1.0.0", "Returns the expiration time in seconds of a key.");
 
 /// `PTTL key`.
-pub const PTTL: Command = Command {
-    name: "pttl",
-    arity: 2,
-    flags: FLAGS,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(pttl),
-    group: "generic",
-    summary: "Returns the expiration time in milliseconds of a key.",
-    since: "2.6.0",
-};
+pub const PTTL: Command = GENERIC
+    .command("pttl", 2, Run::Shard(pttl))
+    .flags(FLAGS)
+    .doc("2.6.0", "Returns the expiration time in milliseconds of a key.");
 
 /// `EXPIRETIME key`.
-pub const EXPIRETIME: Command = Command {
-    name: "expiretime",
-    arity: 2,
-    flags: FLAGS,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(expiretime),
-    group: "generic",
-    summary: "Returns the expiration time of a key as a Unix timestamp.",
-    since: "7.0.0",
-};
+pub const EXPIRETIME: Command = GENERIC
+    .command("expiretime", 2, Run::Shard(expiretime))
+    .flags(FLAGS)
+    .doc("7.0.0", "Returns the expiration time of a key as a Unix timestamp.");
 
 /// `PEXPIRETIME key`.
-pub const PEXPIRETIME: Command = Command {
-    name: "pexpiretime",
-    arity: 2,
-    flags: FLAGS,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(pexpiretime),
-    group: "generic",
-    summary: "Returns the expiration time of a key as a Unix milliseconds timestamp.",
-    since: "7.0.0",
-};
+pub const PEXPIRETIME: Command = GENERIC
+    .command("pexpiretime", 2, Run::Shard(pexpiretime))
+    .flags(FLAGS)
+    .doc("7.0.0", "Returns the expiration time of a key as a Unix milliseconds timestamp.");
 
 fn ttl(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     c.out.int(c.shard.ttl(c.db, &args[1]));

@@ -1,18 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, parse_int, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::LIST;
+use crate::commands::prelude::*;
 
 /// `LINDEX key index`.
-pub const LINDEX: Command = Command {
-    name: "lindex",
-    arity: 3,
-    flags: flags::READONLY,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "list",
-    summary: "Get an element from a list by its index",
-    since: "1.0.0",
-};
+pub const LINDEX: Command = LIST
+    .command("lindex", 3, Run::Shard(run))
+    .flags(Flags::READONLY)
+    .doc("1.0.0", "Get an element from a list by its index");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let index = match parse_int(&args[2]) {

@@ -1,19 +1,13 @@
-use bytes::Bytes;
 use coreshard_engine::types::InsertWhere;
 
-use crate::cmd::{eq_ic, flags, CmdResult, Command, KeySpec, ReplyError, Run, ShardCall};
+use super::LIST;
+use crate::commands::prelude::*;
 
 /// `LINSERT key BEFORE|AFTER pivot element`.
-pub const LINSERT: Command = Command {
-    name: "linsert",
-    arity: 5,
-    flags: flags::WRITE | flags::DENYOOM,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "list",
-    summary: "Insert an element before or after another element in a list",
-    since: "2.2.0",
-};
+pub const LINSERT: Command = LIST
+    .command("linsert", 5, Run::Shard(run))
+    .flags(Flags::WRITE.union(Flags::DENYOOM))
+    .doc("2.2.0", "Insert an element before or after another element in a list");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let place = if eq_ic(&args[2], "before") {

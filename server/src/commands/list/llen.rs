@@ -1,18 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::LIST;
+use crate::commands::prelude::*;
 
 /// `LLEN key`.
-pub const LLEN: Command = Command {
-    name: "llen",
-    arity: 2,
-    flags: flags::READONLY | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "list",
-    summary: "Get the length of a list",
-    since: "1.0.0",
-};
+pub const LLEN: Command = LIST
+    .command("llen", 2, Run::Shard(run))
+    .flags(Flags::READONLY.union(Flags::FAST))
+    .doc("1.0.0", "Get the length of a list");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let n = c.shard.llen(c.db, &args[1])?;

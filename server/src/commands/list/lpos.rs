@@ -1,26 +1,18 @@
-use bytes::Bytes;
 use coreshard_engine::types::LposOptions;
+use coreshard_engine::ArgError;
 
-use crate::cmd::{eq_ic, flags, parse_int, CmdResult, Command, KeySpec, ReplyError, Run, ShardCall};
+use super::LIST;
+use crate::commands::prelude::*;
 
 /// `LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]`.
-pub const LPOS: Command = Command {
-    name: "lpos",
-    arity: -3,
-    flags: flags::READONLY,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "list",
-    summary: "Return the index of matching elements on a list",
-    since: "6.0.6",
-};
+pub const LPOS: Command = LIST
+    .command("lpos", -3, Run::Shard(run))
+    .flags(Flags::READONLY)
+    .doc("6.0.6", "Return the index of matching elements on a list");
 
-const RANK_ZERO: ReplyError = ReplyError::text(
-    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from \
-     the end of the list",
-);
-const COUNT_NEGATIVE: ReplyError = ReplyError::text("ERR COUNT can't be negative");
-const MAXLEN_NEGATIVE: ReplyError = ReplyError::text("ERR MAXLEN can't be negative");
+const RANK_ZERO: ReplyError = ReplyError::arg(ArgError::RankZero);
+const COUNT_NEGATIVE: ReplyError = ReplyError::arg(ArgError::CountNegative);
+const MAXLEN_NEGATIVE: ReplyError = ReplyError::arg(ArgError::MaxlenNegative);
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     // Options are validated one by one in argument order, before the key is

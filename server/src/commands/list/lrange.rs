@@ -1,18 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, parse_int, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::LIST;
+use crate::commands::prelude::*;
 
 /// `LRANGE key start stop`.
-pub const LRANGE: Command = Command {
-    name: "lrange",
-    arity: 4,
-    flags: flags::READONLY,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "list",
-    summary: "Get a range of elements from a list",
-    since: "1.0.0",
-};
+pub const LRANGE: Command = LIST
+    .command("lrange", 4, Run::Shard(run))
+    .flags(Flags::READONLY)
+    .doc("1.0.0", "Get a range of elements from a list");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let start = parse_int(&args[2])?;

@@ -1,18 +1,9 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, parse_int, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::LIST;
+use crate::commands::prelude::*;
 
 /// `LREM key count element`.
-pub const LREM: Command = Command {
-    name: "lrem",
-    arity: 4,
-    flags: flags::WRITE,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "list",
-    summary: "Remove elements from a list",
-    since: "1.0.0",
-};
+pub const LREM: Command =
+    LIST.command("lrem", 4, Run::Shard(run)).flags(Flags::WRITE).doc("1.0.0", "Remove elements from a list");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let count = parse_int(&args[2])?;

@@ -1,19 +1,13 @@
-use bytes::Bytes;
 use coreshard_engine::{Error, Kind};
 
-use crate::cmd::{flags, parse_int, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::LIST;
+use crate::commands::prelude::*;
 
 /// `LSET key index element`.
-pub const LSET: Command = Command {
-    name: "lset",
-    arity: 4,
-    flags: flags::WRITE | flags::DENYOOM,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "list",
-    summary: "Set the value of an element in a list by its index",
-    since: "1.0.0",
-};
+pub const LSET: Command = LIST
+    .command("lset", 4, Run::Shard(run))
+    .flags(Flags::WRITE.union(Flags::DENYOOM))
+    .doc("1.0.0", "Set the value of an element in a list by its index");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let index = match parse_int(&args[2]) {

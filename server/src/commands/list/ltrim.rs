@@ -1,18 +1,9 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, parse_int, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::LIST;
+use crate::commands::prelude::*;
 
 /// `LTRIM key start stop`.
-pub const LTRIM: Command = Command {
-    name: "ltrim",
-    arity: 4,
-    flags: flags::WRITE,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "list",
-    summary: "Trim a list to the specified range",
-    since: "1.0.0",
-};
+pub const LTRIM: Command =
+    LIST.command("ltrim", 4, Run::Shard(run)).flags(Flags::WRITE).doc("1.0.0", "Trim a list to the specified range");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let start = parse_int(&args[2])?;

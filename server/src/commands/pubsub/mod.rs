@@ -2,11 +2,14 @@
 //! connection's own core (`crate::pubsub`); PUBLISH and PUBSUB visit every
 //! core.
 
-use crate::cmd::Command;
+use crate::cmd::{Command, Family};
 
-mod introspection;
 mod publish;
+mod pubsub_cmd;
 mod subscribe;
+
+/// The family's defaults.
+const PUBSUB: Family = Family::new("pubsub");
 
 /// The family's commands.
 pub const COMMANDS: &[&Command] = &[
@@ -15,5 +18,5 @@ pub const COMMANDS: &[&Command] = &[
     &subscribe::PSUBSCRIBE,
     &subscribe::PUNSUBSCRIBE,
     &publish::PUBLISH,
-    &introspection::PUBSUB,
+    &pubsub_cmd::PUBSUB,
 ];

@@ -1,21 +1,14 @@
-use bytes::Bytes;
 use futures_util::future::join_all;
 
-use crate::cmd::{flags, Command, KeySpec, LocalFuture, Run};
-use crate::conn::Conn;
+use super::PUBSUB;
+use crate::commands::prelude::*;
 use crate::core_state::on_core;
 
 /// `PUBLISH channel message`.
-pub const PUBLISH: Command = Command {
-    name: "publish",
-    arity: 3,
-    flags: flags::PUBSUB | flags::LOADING | flags::STALE | flags::FAST,
-    keys: KeySpec::None,
-    run: Run::Async(run),
-    group: "pubsub",
-    summary: "Posts a message to a channel.",
-    since: "2.0.0",
-};
+pub const PUBLISH: Command = PUBSUB
+    .command("publish", 3, Run::Async(run))
+    .flags(Flags::PUBSUB.union(Flags::LOADING).union(Flags::STALE).union(Flags::FAST))
+    .doc("2.0.0", "Posts a message to a channel.");
 
 fn run(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
     Box::pin(async move {

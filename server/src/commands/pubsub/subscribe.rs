@@ -1,58 +1,34 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run};
-use crate::conn::Conn;
+use super::PUBSUB;
+use crate::commands::prelude::*;
 use crate::pubsub::{self, Kind};
 
-const FLAGS: u32 = flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::PUBSUB_OK;
-
 /// `SUBSCRIBE channel [channel ...]`.
-pub const SUBSCRIBE: Command = Command {
-    name: "subscribe",
-    arity: -2,
-    flags: FLAGS,
-    keys: KeySpec::None,
-    run: Run::Conn(subscribe),
-    group: "pubsub",
-    summary: "Listens for messages published to channels.",
-    since: "2.0.0",
-};
+pub const SUBSCRIBE: Command = PUBSUB
+    .command("subscribe", -2, Run::Conn(subscribe))
+    .flags(Flags::PUBSUB.union(Flags::NOSCRIPT).union(Flags::LOADING).union(Flags::STALE))
+    .internal(Internal::PUBSUB_OK)
+    .doc("2.0.0", "Listens for messages published to channels.");
 
 /// `UNSUBSCRIBE [channel ...]`.
-pub const UNSUBSCRIBE: Command = Command {
-    name: "unsubscribe",
-    arity: -1,
-    flags: FLAGS,
-    keys: KeySpec::None,
-    run: Run::Conn(unsubscribe),
-    group: "pubsub",
-    summary: "Stops listening to messages posted to channels.",
-    since: "2.0.0",
-};
+pub const UNSUBSCRIBE: Command = PUBSUB
+    .command("unsubscribe", -1, Run::Conn(unsubscribe))
+    .flags(Flags::PUBSUB.union(Flags::NOSCRIPT).union(Flags::LOADING).union(Flags::STALE))
+    .internal(Internal::PUBSUB_OK)
+    .doc("2.0.0", "Stops listening to messages posted to channels.");
 
 /// `PSUBSCRIBE pattern [pattern ...]`.
-pub const PSUBSCRIBE: Command = Command {
-    name: "psubscribe",
-    arity: -2,
-    flags: FLAGS,
-    keys: KeySpec::None,
-    run: Run::Conn(psubscribe),
-    group: "pubsub",
-    summary: "Listens for messages published to channels that match one or more patterns.",
-    since: "2.0.0",
-};
+pub const PSUBSCRIBE: Command = PUBSUB
+    .command("psubscribe", -2, Run::Conn(psubscribe))
+    .flags(Flags::PUBSUB.union(Flags::NOSCRIPT).union(Flags::LOADING).union(Flags::STALE))
+    .internal(Internal::PUBSUB_OK)
+    .doc("2.0.0", "Listens for messages published to channels that match one or more patterns.");
 
 /// `PUNSUBSCRIBE [pattern ...]`.
-pub const PUNSUBSCRIBE: Command = Command {
-    name: "punsubscribe",
-    arity: -1,
-    flags: FLAGS,
-    keys: KeySpec::None,
-    run: Run::Conn(punsubscribe),
-    group: "pubsub",
-    summary: "Stops listening to messages published to channels that match one or more patterns.",
-    since: "2.0.0",
-};
+pub const PUNSUBSCRIBE: Command = PUBSUB
+    .command("punsubscribe", -1, Run::Conn(punsubscribe))
+    .flags(Flags::PUBSUB.union(Flags::NOSCRIPT).union(Flags::LOADING).union(Flags::STALE))
+    .internal(Internal::PUBSUB_OK)
+    .doc("2.0.0", "Stops listening to messages published to channels that match one or more patterns.");
 
 fn subscribe(conn: &mut Conn, args: &[Bytes]) -> CmdResult {
     pubsub::subscribe(conn, Kind::Channel, &args[1..]);

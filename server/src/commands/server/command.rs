@@ -6,63 +6,54 @@
 //! the group; key specs from the key positions (their flags only say
 //! whether the command writes: `RW`, or reads: `RO`).
 
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, ReplyError, Run};
+use super::SERVER;
+use crate::cmd::flags;
+use crate::commands::prelude::*;
 use crate::commands::{self, find_subcommand, reply_help};
-use crate::conn::Conn;
-use crate::resp::ReplyBuf;
 
 /// `COMMAND [subcommand ...]`.
-pub const COMMAND: Command = Command {
-    name: "command",
-    arity: -1,
-    flags: flags::LOADING | flags::STALE,
-    keys: KeySpec::None,
-    run: Run::Conn(run),
-    group: "server",
-    summary: "Returns detailed information about all commands.",
-    since: "2.8.13",
-};
+pub const COMMAND: Command = SERVER
+    .command("command", -1, Run::Conn(run))
+    .flags(FLAGS)
+    .doc("2.8.13", "Returns detailed information about all commands.");
 
 /// COMMAND's subcommands.
 pub const SUBCOMMANDS: &[&Command] = &[&COUNT, &LIST, &INFO, &DOCS, &GETKEYS, &GETKEYSANDFLAGS, &HELP];
 
-const fn sub(
-    name: &'static str,
-    arity: i32,
-    run: fn(&mut Conn, &[Bytes]) -> CmdResult,
-    summary: &'static str,
-    since: &'static str,
-) -> Command {
-    Command {
-        name,
-        arity,
-        flags: flags::LOADING | flags::STALE,
-        keys: KeySpec::None,
-        run: Run::Conn(run),
-        group: "server",
-        summary,
-        since,
-    }
-}
+/// Every subcommand of COMMAND, like COMMAND itself, may run while loading
+/// and on a stale replica.
+const FLAGS: Flags = Flags::LOADING.union(Flags::STALE);
 
-const COUNT: Command = sub("command|count", 2, count, "Returns a count of commands.", "2.8.13");
-const LIST: Command = sub("command|list", -2, list, "Returns a list of command names.", "7.0.0");
-const INFO: Command =
-    sub("command|info", -2, info, "Returns information about one, multiple or all commands.", "2.8.13");
-const DOCS: Command =
-    sub("command|docs", -2, docs, "Returns documentary information about one, multiple or all commands.", "7.0.0");
-const GETKEYS: Command =
-    sub("command|getkeys", -4, getkeys, "Extracts the key names from an arbitrary command.", "2.8.13");
-const GETKEYSANDFLAGS: Command = sub(
-    "command|getkeysandflags",
-    -4,
-    getkeysandflags,
-    "Extracts the key names and access flags for an arbitrary command.",
-    "7.0.0",
-);
-const HELP: Command = sub("command|help", 2, help, "Returns helpful text about the different subcommands.", "5.0.0");
+const COUNT: Command =
+    SERVER.command("command|count", 2, Run::Conn(count)).flags(FLAGS).doc("2.8.13", "Returns a count of commands.");
+
+const LIST: Command =
+    SERVER.command("command|list", -2, Run::Conn(list)).flags(FLAGS).doc("7.0.0", "Returns a list of command names.");
+
+const INFO: Command = SERVER
+    .command("command|info", -2, Run::Conn(info))
+    .flags(FLAGS)
+    .doc("2.8.13", "Returns information about one, multiple or all commands.");
+
+const DOCS: Command = SERVER
+    .command("command|docs", -2, Run::Conn(docs))
+    .flags(FLAGS)
+    .doc("7.0.0", "Returns documentary information about one, multiple or all commands.");
+
+const GETKEYS: Command = SERVER
+    .command("command|getkeys", -4, Run::Conn(getkeys))
+    .flags(FLAGS)
+    .doc("2.8.13", "Extracts the key names from an arbitrary command.");
+
+const GETKEYSANDFLAGS: Command = SERVER
+    .command("command|getkeysandflags", -4, Run::Conn(getkeysandflags))
+    .flags(FLAGS)
+    .doc("7.0.0", "Extracts the key names and access flags for an arbitrary command.");
+
+const HELP: Command = SERVER
+    .command("command|help", 2, Run::Conn(help))
+    .flags(FLAGS)
+    .doc("5.0.0", "Returns helpful text about the different subcommands.");
 
 fn run(conn: &mut Conn, args: &[Bytes]) -> CmdResult {
     if args.len() == 1 {
@@ -102,10 +93,10 @@ fn categories(c: &Command) -> Vec<&'static str> {
     if group == "generic" {
         v.push("@keyspace");
     }
-    if c.has(flags::READONLY) {
+    if c.flags.contains(Flags::READONLY) {
         v.push("@read");
     }
-    if c.has(flags::WRITE) {
+    if c.flags.contains(Flags::WRITE) {
         v.push("@write");
     }
     match group {
@@ -120,17 +111,17 @@ fn categories(c: &Command) -> Vec<&'static str> {
         "stream" => v.push("@stream"),
         _ => {}
     }
-    if c.has(flags::PUBSUB) || group == "pubsub" {
+    if c.flags.contains(Flags::PUBSUB) || group == "pubsub" {
         v.push("@pubsub");
     }
-    if c.has(flags::ADMIN) {
+    if c.flags.contains(Flags::ADMIN) {
         v.push("@admin");
     }
-    v.push(if c.has(flags::FAST) { "@fast" } else { "@slow" });
-    if c.has(flags::BLOCKING) {
+    v.push(if c.flags.contains(Flags::FAST) { "@fast" } else { "@slow" });
+    if c.flags.contains(Flags::BLOCKING) {
         v.push("@blocking");
     }
-    if c.has(flags::ADMIN) {
+    if c.flags.contains(Flags::ADMIN) {
         v.push("@dangerous");
     }
     match group {
@@ -153,7 +144,7 @@ fn write_info(out: &mut ReplyBuf, c: &Command) {
     out.array(10);
     out.bulk(c.name.as_bytes());
     out.int(i64::from(c.arity));
-    let names: Vec<&str> = flags::NAMES.iter().filter(|(f, _)| c.has(*f)).map(|(_, n)| *n).collect();
+    let names: Vec<&str> = flags::NAMES.iter().filter(|(f, _)| c.flags.contains(*f)).map(|(_, n)| *n).collect();
     out.set(names.len());
     for n in names {
         out.simple(n);
@@ -181,7 +172,7 @@ fn write_info(out: &mut ReplyBuf, c: &Command) {
 }
 
 fn key_flag(c: &Command) -> &'static str {
-    if c.has(flags::WRITE) {
+    if c.flags.contains(Flags::WRITE) {
         "RW"
     } else {
         "RO"

@@ -4,77 +4,44 @@
 
 use std::sync::atomic::Ordering;
 
-use bytes::Bytes;
 use coreshard_engine::{PolicyKind, Shard};
 use futures_util::future::join_all;
 
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run};
+use super::SERVER;
+use crate::commands::prelude::*;
 use crate::commands::{reply_help, run_subcommand};
 use crate::config::{parse_loglevel, parse_size, Config};
-use crate::conn::Conn;
 use crate::core_state::on_core;
 use crate::server::ServerState;
 
 /// `CONFIG subcommand ...`.
-pub const CONFIG: Command = Command {
-    name: "config",
-    arity: -2,
-    flags: 0,
-    keys: KeySpec::None,
-    run: Run::Async(run),
-    group: "server",
-    summary: "A container for server configuration commands.",
-    since: "2.0.0",
-};
+pub const CONFIG: Command =
+    SERVER.command("config", -2, Run::Async(run)).doc("2.0.0", "A container for server configuration commands.");
 
 /// CONFIG's subcommands.
 pub const SUBCOMMANDS: &[&Command] = &[&GET, &SET, &RESETSTAT, &HELP];
 
-const FLAGS: u32 = flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE;
+const FLAGS: Flags = Flags::ADMIN.union(Flags::NOSCRIPT).union(Flags::LOADING).union(Flags::STALE);
 
-const GET: Command = Command {
-    name: "config|get",
-    arity: -3,
-    flags: FLAGS,
-    keys: KeySpec::None,
-    run: Run::Conn(get),
-    group: "server",
-    summary: "Returns the effective values of configuration parameters.",
-    since: "2.0.0",
-};
+const GET: Command = SERVER
+    .command("config|get", -3, Run::Conn(get))
+    .flags(FLAGS)
+    .doc("2.0.0", "Returns the effective values of configuration parameters.");
 
-const SET: Command = Command {
-    name: "config|set",
-    arity: -4,
-    flags: FLAGS,
-    keys: KeySpec::None,
-    run: Run::Async(set),
-    group: "server",
-    summary: "Sets configuration parameters in-flight.",
-    since: "2.0.0",
-};
+const SET: Command = SERVER
+    .command("config|set", -4, Run::Async(set))
+    .flags(FLAGS)
+    .doc("2.0.0", "Sets configuration parameters in-flight.");
 
-const RESETSTAT: Command = Command {
-    name: "config|resetstat",
-    arity: 2,
-    flags: FLAGS,
-    keys: KeySpec::None,
-    run: Run::Async(resetstat),
-    group: "server",
-    summary: "Resets the server's statistics.",
-    since: "2.0.0",
-};
+const RESETSTAT: Command = SERVER
+    .command("config|resetstat", 2, Run::Async(resetstat))
+    .flags(FLAGS)
+    .doc("2.0.0", "Resets the server's statistics.");
 
-const HELP: Command = Command {
-    name: "config|help",
-    arity: 2,
-    flags: flags::LOADING | flags::STALE,
-    keys: KeySpec::None,
-    run: Run::Conn(help),
-    group: "server",
-    summary: "Returns helpful text about the different subcommands.",
-    since: "5.0.0",
-};
+const HELP: Command = SERVER
+    .command("config|help", 2, Run::Conn(help))
+    .flags(Flags::LOADING.union(Flags::STALE))
+    .doc("5.0.0", "Returns helpful text about the different subcommands.");
 
 fn run(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
     Box::pin(run_subcommand(conn, SUBCOMMANDS, args))

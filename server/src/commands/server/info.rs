@@ -5,26 +5,18 @@ use std::fmt::Write;
 use std::sync::atomic::Ordering;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
 use coreshard_engine::ShardStats;
 
-use super::REDIS_VERSION;
-use crate::cmd::{flags, Command, KeySpec, LocalFuture, ReplyError, Run};
+use super::{REDIS_VERSION, SERVER};
 use crate::commands::cluster::cluster_enabled;
-use crate::conn::Conn;
+use crate::commands::prelude::*;
 use crate::core_state::{on_every_core, CounterSnapshot};
 
 /// `INFO [section ...]`.
-pub const INFO: Command = Command {
-    name: "info",
-    arity: -1,
-    flags: flags::LOADING | flags::STALE,
-    keys: KeySpec::None,
-    run: Run::Async(run),
-    group: "server",
-    summary: "Returns information and statistics about the server.",
-    since: "1.0.0",
-};
+pub const INFO: Command = SERVER
+    .command("info", -1, Run::Async(run))
+    .flags(Flags::LOADING.union(Flags::STALE))
+    .doc("1.0.0", "Returns information and statistics about the server.");
 
 /// Every section, in output order; all of them are in the default set.
 const SECTIONS: &[&str] =

@@ -1,19 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run};
-use crate::conn::Conn;
+use super::SERVER;
+use crate::commands::prelude::*;
 
 /// `LASTSAVE`.
-pub const LASTSAVE: Command = Command {
-    name: "lastsave",
-    arity: 1,
-    flags: flags::LOADING | flags::STALE | flags::FAST,
-    keys: KeySpec::None,
-    run: Run::Conn(run),
-    group: "server",
-    summary: "Returns the Unix timestamp of the last successful save to disk.",
-    since: "1.0.0",
-};
+pub const LASTSAVE: Command = SERVER
+    .command("lastsave", 1, Run::Conn(run))
+    .flags(Flags::LOADING.union(Flags::STALE).union(Flags::FAST))
+    .doc("1.0.0", "Returns the Unix timestamp of the last successful save to disk.");
 
 fn run(conn: &mut Conn, _args: &[Bytes]) -> CmdResult {
     // No snapshot is ever written, so as in Redis before its first save this

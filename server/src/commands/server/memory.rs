@@ -1,45 +1,27 @@
-use bytes::Bytes;
-
-use crate::cmd::{eq_ic, flags, parse_int, CmdResult, Command, KeySpec, ReplyError, Run, ShardCall};
+use super::SERVER;
+use crate::commands::prelude::*;
 use crate::commands::{find_subcommand, reply_help};
 
 /// `MEMORY subcommand ...`. Routed by `args[2]`, the key of MEMORY USAGE,
 /// so USAGE runs on the shard owning the key.
-pub const MEMORY: Command = Command {
-    name: "memory",
-    arity: -2,
-    flags: 0,
-    keys: KeySpec::Range { first: 2, last: 2, step: 1 },
-    run: Run::Shard(run),
-    group: "server",
-    summary: "A container for memory diagnostics commands.",
-    since: "4.0.0",
-};
+pub const MEMORY: Command = SERVER
+    .command("memory", -2, Run::Shard(run))
+    .keys(KeySpec::Range { first: 2, last: 2, step: 1 })
+    .doc("4.0.0", "A container for memory diagnostics commands.");
 
 /// MEMORY's subcommands.
 pub const SUBCOMMANDS: &[&Command] = &[&USAGE, &HELP];
 
-const USAGE: Command = Command {
-    name: "memory|usage",
-    arity: -3,
-    flags: flags::READONLY,
-    keys: KeySpec::Range { first: 2, last: 2, step: 1 },
-    run: Run::Shard(usage),
-    group: "server",
-    summary: "Estimates the memory usage of a key.",
-    since: "4.0.0",
-};
+const USAGE: Command = SERVER
+    .command("memory|usage", -3, Run::Shard(usage))
+    .flags(Flags::READONLY)
+    .keys(KeySpec::Range { first: 2, last: 2, step: 1 })
+    .doc("4.0.0", "Estimates the memory usage of a key.");
 
-const HELP: Command = Command {
-    name: "memory|help",
-    arity: 2,
-    flags: flags::LOADING | flags::STALE,
-    keys: KeySpec::None,
-    run: Run::Shard(help),
-    group: "server",
-    summary: "Returns helpful text about the different subcommands.",
-    since: "4.0.0",
-};
+const HELP: Command = SERVER
+    .command("memory|help", 2, Run::Shard(help))
+    .flags(Flags::LOADING.union(Flags::STALE))
+    .doc("4.0.0", "Returns helpful text about the different subcommands.");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let cmd = find_subcommand(SUBCOMMANDS, args)?;

@@ -1,7 +1,7 @@
 //! Server commands: INFO, CONFIG, COMMAND, TIME, LASTSAVE, SHUTDOWN, MEMORY,
 //! SLOWLOG.
 
-use crate::cmd::Command;
+use crate::cmd::{Command, Family};
 
 mod command;
 mod config;
@@ -15,6 +15,9 @@ mod time;
 /// The Redis version this server is compatible with, reported by INFO and
 /// HELLO (clients pick features by it).
 pub const REDIS_VERSION: &str = "7.0.15";
+
+/// The family's defaults, also those of the server commands other families hold (DBSIZE, FLUSHDB, ...).
+pub(crate) const SERVER: Family = Family::new("server");
 
 /// The family's commands.
 pub const COMMANDS: &[&Command] = &[

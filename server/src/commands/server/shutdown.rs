@@ -1,19 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{eq_ic, flags, CmdResult, Command, KeySpec, ReplyError, Run};
-use crate::conn::Conn;
+use super::SERVER;
+use crate::commands::prelude::*;
 
 /// `SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]`.
-pub const SHUTDOWN: Command = Command {
-    name: "shutdown",
-    arity: -1,
-    flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::NO_MULTI,
-    keys: KeySpec::None,
-    run: Run::Conn(run),
-    group: "server",
-    summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.",
-    since: "1.0.0",
-};
+pub const SHUTDOWN: Command = SERVER
+    .command("shutdown", -1, Run::Conn(run))
+    .flags(Flags::ADMIN.union(Flags::NOSCRIPT).union(Flags::LOADING).union(Flags::STALE).union(Flags::NO_MULTI))
+    .doc("1.0.0", "Synchronously saves the database(s) to disk and shuts down the Redis server.");
 
 fn run(conn: &mut Conn, args: &[Bytes]) -> CmdResult {
     let (mut save, mut nosave, mut abort, mut other) = (false, false, false, false);

@@ -1,69 +1,33 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, parse_int, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run};
+use super::SERVER;
+use crate::commands::prelude::*;
 use crate::commands::{reply_help, run_subcommand};
-use crate::conn::Conn;
 
 /// `SLOWLOG subcommand ...`.
-pub const SLOWLOG: Command = Command {
-    name: "slowlog",
-    arity: -2,
-    flags: 0,
-    keys: KeySpec::None,
-    run: Run::Async(run),
-    group: "server",
-    summary: "A container for slow log commands.",
-    since: "2.2.12",
-};
+pub const SLOWLOG: Command =
+    SERVER.command("slowlog", -2, Run::Async(run)).doc("2.2.12", "A container for slow log commands.");
 
 /// SLOWLOG's subcommands.
 pub const SUBCOMMANDS: &[&Command] = &[&GET, &LEN, &RESET, &HELP];
 
-const FLAGS: u32 = flags::ADMIN | flags::LOADING | flags::STALE;
+const FLAGS: Flags = Flags::ADMIN.union(Flags::LOADING).union(Flags::STALE);
 
-const GET: Command = Command {
-    name: "slowlog|get",
-    arity: -2,
-    flags: FLAGS,
-    keys: KeySpec::None,
-    run: Run::Conn(get),
-    group: "server",
-    summary: "Returns the slow log's entries.",
-    since: "2.2.12",
-};
+const GET: Command =
+    SERVER.command("slowlog|get", -2, Run::Conn(get)).flags(FLAGS).doc("2.2.12", "Returns the slow log's entries.");
 
-const LEN: Command = Command {
-    name: "slowlog|len",
-    arity: 2,
-    flags: FLAGS,
-    keys: KeySpec::None,
-    run: Run::Conn(len),
-    group: "server",
-    summary: "Returns the number of entries in the slow log.",
-    since: "2.2.12",
-};
+const LEN: Command = SERVER
+    .command("slowlog|len", 2, Run::Conn(len))
+    .flags(FLAGS)
+    .doc("2.2.12", "Returns the number of entries in the slow log.");
 
-const RESET: Command = Command {
-    name: "slowlog|reset",
-    arity: 2,
-    flags: FLAGS,
-    keys: KeySpec::None,
-    run: Run::Conn(reset),
-    group: "server",
-    summary: "Clears all entries from the slow log.",
-    since: "2.2.12",
-};
+const RESET: Command = SERVER
+    .command("slowlog|reset", 2, Run::Conn(reset))
+    .flags(FLAGS)
+    .doc("2.2.12", "Clears all entries from the slow log.");
 
-const HELP: Command = Command {
-    name: "slowlog|help",
-    arity: 2,
-    flags: flags::LOADING | flags::STALE,
-    keys: KeySpec::None,
-    run: Run::Conn(help),
-    group: "server",
-    summary: "Returns helpful text about the different subcommands.",
-    since: "6.2.0",
-};
+const HELP: Command = SERVER
+    .command("slowlog|help", 2, Run::Conn(help))
+    .flags(Flags::LOADING.union(Flags::STALE))
+    .doc("6.2.0", "Returns helpful text about the different subcommands.");
 
 fn run(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
     Box::pin(run_subcommand(conn, SUBCOMMANDS, args))

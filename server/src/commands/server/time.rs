@@ -1,21 +1,13 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run};
-use crate::conn::Conn;
+use super::SERVER;
+use crate::commands::prelude::*;
 
 /// `TIME`.
-pub const TIME: Command = Command {
-    name: "time",
-    arity: 1,
-    flags: flags::LOADING | flags::STALE | flags::FAST,
-    keys: KeySpec::None,
-    run: Run::Conn(run),
-    group: "server",
-    summary: "Returns the server time.",
-    since: "2.6.0",
-};
+pub const TIME: Command = SERVER
+    .command("time", 1, Run::Conn(run))
+    .flags(Flags::LOADING.union(Flags::STALE).union(Flags::FAST))
+    .doc("2.6.0", "Returns the server time.");
 
 fn run(conn: &mut Conn, _args: &[Bytes]) -> CmdResult {
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();

@@ -1,18 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::SET;
+use crate::commands::prelude::*;
 
 /// `SADD key member [member ...]`: how many members were new.
-pub const SADD: Command = Command {
-    name: "sadd",
-    arity: -3,
-    flags: flags::WRITE | flags::DENYOOM | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "set",
-    summary: "Add one or more members to a set",
-    since: "1.0.0",
-};
+pub const SADD: Command = SET
+    .command("sadd", -3, Run::Shard(run))
+    .flags(Flags::WRITE.union(Flags::DENYOOM).union(Flags::FAST))
+    .doc("1.0.0", "Add one or more members to a set");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     // Copies: the set keeps its members, which must not pin the read buffer.

@@ -1,18 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::SET;
+use crate::commands::prelude::*;
 
 /// `SCARD key`.
-pub const SCARD: Command = Command {
-    name: "scard",
-    arity: 2,
-    flags: flags::READONLY | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "set",
-    summary: "Get the number of members in a set",
-    since: "1.0.0",
-};
+pub const SCARD: Command = SET
+    .command("scard", 2, Run::Shard(run))
+    .flags(Flags::READONLY.union(Flags::FAST))
+    .doc("1.0.0", "Get the number of members in a set");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let n = c.shard.scard(c.db, &args[1])?;

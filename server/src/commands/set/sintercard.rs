@@ -1,22 +1,16 @@
-use bytes::Bytes;
+use coreshard_engine::ArgError;
 
-use crate::cmd::{
-    eq_ic, flags, parse_int, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run, ShardCall, TxnCall,
-};
+use super::SET;
 use crate::commands::collection::parse_numkeys_positive;
+use crate::commands::prelude::*;
 
 /// `SINTERCARD numkeys key [key ...] [LIMIT limit]`: the intersection's
 /// size, counting no further than `limit` (0 = no limit).
-pub const SINTERCARD: Command = Command {
-    name: "sintercard",
-    arity: -3,
-    flags: flags::READONLY,
-    keys: KeySpec::NumKeys { at: 1, dest: false },
-    run: Run::Keyed { shard, spanning },
-    group: "set",
-    summary: "Intersect multiple sets and return the cardinality of the result",
-    since: "7.0.0",
-};
+pub const SINTERCARD: Command = SET
+    .command("sintercard", -3, Run::Keyed { shard, spanning })
+    .flags(Flags::READONLY)
+    .keys(KeySpec::NumKeys { at: 1, dest: false })
+    .doc("7.0.0", "Intersect multiple sets and return the cardinality of the result");
 
 /// The keys and the limit, checked in Redis's order (all before any key is
 /// looked at).
@@ -31,7 +25,7 @@ fn parse(args: &[Bytes]) -> Result<(&[Bytes], i64), ReplyError> {
         if eq_ic(&args[i], "limit") && i + 1 < args.len() {
             limit = match parse_int(&args[i + 1]) {
                 Ok(n) if n >= 0 => n,
-                _ => return Err(ReplyError::text("ERR LIMIT can't be negative")),
+                _ => return Err(ReplyError::arg(ArgError::LimitNegative)),
             };
             i += 2;
         } else {

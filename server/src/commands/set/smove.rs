@@ -1,19 +1,13 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall, TxnCall};
+use super::SET;
+use crate::commands::prelude::*;
 
 /// `SMOVE source destination member`: 1 if moved, else 0. Atomic when the
 /// keys live on different shards.
-pub const SMOVE: Command = Command {
-    name: "smove",
-    arity: 4,
-    flags: flags::WRITE | flags::FAST,
-    keys: KeySpec::TWO,
-    run: Run::Keyed { shard, spanning },
-    group: "set",
-    summary: "Move a member from one set to another",
-    since: "1.0.0",
-};
+pub const SMOVE: Command = SET
+    .command("smove", 4, Run::Keyed { shard, spanning })
+    .flags(Flags::WRITE.union(Flags::FAST))
+    .keys(KeySpec::TWO)
+    .doc("1.0.0", "Move a member from one set to another");
 
 fn shard(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let moved = c.shard.smove(c.db, &args[1], &args[2], &args[3])?;

@@ -1,19 +1,14 @@
-use bytes::Bytes;
+use coreshard_engine::ArgError;
 
-use crate::cmd::{flags, parse_int, CmdResult, Command, KeySpec, ReplyError, Run, ShardCall};
+use super::SET;
+use crate::commands::prelude::*;
 
 /// `SPOP key [count]`: removes and returns one random member (or null);
 /// with a count, a set (RESP3) of up to `count` members.
-pub const SPOP: Command = Command {
-    name: "spop",
-    arity: -2,
-    flags: flags::WRITE | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "set",
-    summary: "Remove and return one or multiple random members from a set",
-    since: "1.0.0",
-};
+pub const SPOP: Command = SET
+    .command("spop", -2, Run::Shard(run))
+    .flags(Flags::WRITE.union(Flags::FAST))
+    .doc("1.0.0", "Remove and return one or multiple random members from a set");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     match args.len() {
@@ -23,8 +18,7 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
         }
         3 => {
             // Redis reports a count that is not an integer like a negative one.
-            let count =
-                parse_int(&args[2]).map_err(|_| ReplyError::text("ERR value is out of range, must be positive"))?;
+            let count = parse_int(&args[2]).map_err(|_| ReplyError::arg(ArgError::NotPositive))?;
             let members = c.shard.spop_count(c.db, &args[1], count)?;
             super::reply_set(c.out, &members);
         }

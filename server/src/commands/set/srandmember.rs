@@ -1,21 +1,14 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, parse_int, CmdResult, Command, KeySpec, ReplyError, Run, ShardCall};
+use super::SET;
 use crate::commands::collection::{too_many_picks, MAX_RANDOM_PICKS};
+use crate::commands::prelude::*;
 
 /// `SRANDMEMBER key [count]`: one random member (or null); with a count,
 /// an array of distinct members (count > 0) or of `|count|` independent
 /// picks (count < 0).
-pub const SRANDMEMBER: Command = Command {
-    name: "srandmember",
-    arity: -2,
-    flags: flags::READONLY,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "set",
-    summary: "Get one or multiple random members from a set",
-    since: "1.0.0",
-};
+pub const SRANDMEMBER: Command = SET
+    .command("srandmember", -2, Run::Shard(run))
+    .flags(Flags::READONLY)
+    .doc("1.0.0", "Get one or multiple random members from a set");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     match args.len() {

@@ -1,18 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::SET;
+use crate::commands::prelude::*;
 
 /// `SREM key member [member ...]`: how many members were removed.
-pub const SREM: Command = Command {
-    name: "srem",
-    arity: -3,
-    flags: flags::WRITE | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "set",
-    summary: "Remove one or more members from a set",
-    since: "1.0.0",
-};
+pub const SREM: Command = SET
+    .command("srem", -3, Run::Shard(run))
+    .flags(Flags::WRITE.union(Flags::FAST))
+    .doc("1.0.0", "Remove one or more members from a set");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let removed = c.shard.srem(c.db, &args[1], &args[2..])?;

@@ -1,21 +1,13 @@
-use bytes::Bytes;
 use coreshard_engine::Kind;
 
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::SET;
 use crate::commands::collection::{reply_empty_scan, scan_start, ScanStart};
+use crate::commands::prelude::*;
 
 /// `SSCAN key cursor [MATCH pattern] [COUNT count]`: `[next-cursor,
 /// [member, ...]]`.
-pub const SSCAN: Command = Command {
-    name: "sscan",
-    arity: -3,
-    flags: flags::READONLY,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "set",
-    summary: "Incrementally iterate Set elements",
-    since: "2.8.0",
-};
+pub const SSCAN: Command =
+    SET.command("sscan", -3, Run::Shard(run)).flags(Flags::READONLY).doc("2.8.0", "Incrementally iterate Set elements");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let found = c.shard.kind_of(c.db, &args[1]);

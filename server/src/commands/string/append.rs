@@ -1,18 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::STRING;
+use crate::commands::prelude::*;
 
 /// `APPEND key value`.
-pub const APPEND: Command = Command {
-    name: "append",
-    arity: 3,
-    flags: flags::WRITE | flags::DENYOOM | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "string",
-    summary: "Appends a string to the value of a key. Creates the key if it doesn't exist.",
-    since: "2.0.0",
-};
+pub const APPEND: Command = STRING
+    .command("append", 3, Run::Shard(run))
+    .flags(Flags::WRITE.union(Flags::DENYOOM).union(Flags::FAST))
+    .doc("2.0.0", "Appends a string to the value of a key. Creates the key if it doesn't exist.");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let len = c.shard.append(c.db, &args[1], &args[2])?;

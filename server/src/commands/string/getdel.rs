@@ -1,18 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::STRING;
+use crate::commands::prelude::*;
 
 /// `GETDEL key`.
-pub const GETDEL: Command = Command {
-    name: "getdel",
-    arity: 2,
-    flags: flags::WRITE | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "string",
-    summary: "Returns the string value of a key after deleting the key.",
-    since: "6.2.0",
-};
+pub const GETDEL: Command = STRING
+    .command("getdel", 2, Run::Shard(run))
+    .flags(Flags::WRITE.union(Flags::FAST))
+    .doc("6.2.0", "Returns the string value of a key after deleting the key.");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let v = c.shard.getdel(c.db, &args[1])?;

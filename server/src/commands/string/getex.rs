@@ -1,19 +1,13 @@
-use bytes::Bytes;
 use coreshard_engine::types::{Expiry, GetExAction};
 
-use crate::cmd::{eq_ic, flags, parse_int, CmdResult, Command, KeySpec, ReplyError, Run, ShardCall};
+use super::STRING;
+use crate::commands::prelude::*;
 
 /// `GETEX key [EX s | PX ms | EXAT ts | PXAT ms-ts | PERSIST]`.
-pub const GETEX: Command = Command {
-    name: "getex",
-    arity: -2,
-    flags: flags::WRITE | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "string",
-    summary: "Returns the string value of a key after setting its expiration time.",
-    since: "6.2.0",
-};
+pub const GETEX: Command = STRING
+    .command("getex", -2, Run::Shard(run))
+    .flags(Flags::WRITE.union(Flags::FAST))
+    .doc("6.2.0", "Returns the string value of a key after setting its expiration time.");
 
 /// GETEX's option, with the expiry amount still unparsed: Redis reports a
 /// missing key (null) or a wrong type before a malformed amount.

@@ -1,30 +1,17 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, parse_int, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::STRING;
+use crate::commands::prelude::*;
 
 /// `GETRANGE key start end`.
-pub const GETRANGE: Command = Command {
-    name: "getrange",
-    arity: 4,
-    flags: flags::READONLY,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "string",
-    summary: "Returns a substring of the string stored at a key.",
-    since: "2.4.0",
-};
+pub const GETRANGE: Command = STRING
+    .command("getrange", 4, Run::Shard(run))
+    .flags(Flags::READONLY)
+    .doc("2.4.0", "Returns a substring of the string stored at a key.");
 
 /// `SUBSTR key start end`: the old name of GETRANGE.
-pub const SUBSTR: Command = Command {
-    name: "substr",
-    arity: 4,
-    flags: flags::READONLY,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "string",
-    summary: "Returns a substring from a string value.",
-    since: "1.0.0",
-};
+pub const SUBSTR: Command = STRING
+    .command("substr", 4, Run::Shard(run))
+    .flags(Flags::READONLY)
+    .doc("1.0.0", "Returns a substring from a string value.");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let start = parse_int(&args[2])?;

@@ -1,19 +1,13 @@
-use bytes::Bytes;
 use coreshard_engine::types::SetOptions;
 
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::STRING;
+use crate::commands::prelude::*;
 
 /// `GETSET key value`: SET that returns the old string (clears the TTL).
-pub const GETSET: Command = Command {
-    name: "getset",
-    arity: 3,
-    flags: flags::WRITE | flags::DENYOOM | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "string",
-    summary: "Returns the previous string value of a key after setting it to a new value.",
-    since: "1.0.0",
-};
+pub const GETSET: Command = STRING
+    .command("getset", 3, Run::Shard(run))
+    .flags(Flags::WRITE.union(Flags::DENYOOM).union(Flags::FAST))
+    .doc("1.0.0", "Returns the previous string value of a key after setting it to a new value.");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let opts = SetOptions { get: true, ..SetOptions::default() };

@@ -1,58 +1,33 @@
 //! INCR, DECR, INCRBY and DECRBY: one counter operation with four spellings.
 
-use bytes::Bytes;
+use super::STRING;
+use crate::commands::prelude::*;
 
-use crate::cmd::{flags, parse_int, CmdResult, Command, KeySpec, Run, ShardCall};
-
-const FLAGS: u32 = flags::WRITE | flags::DENYOOM | flags::FAST;
+const FLAGS: Flags = Flags::WRITE.union(Flags::DENYOOM).union(Flags::FAST);
 
 /// `INCR key`.
-pub const INCR: Command = Command {
-    name: "incr",
-    arity: 2,
-    flags: FLAGS,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(incr),
-    group: "string",
-    summary: "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
-    since: "1.0.0",
-};
+pub const INCR: Command = STRING
+    .command("incr", 2, Run::Shard(incr))
+    .flags(FLAGS)
+    .doc("1.0.0", "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.");
 
 /// `DECR key`.
-pub const DECR: Command = Command {
-    name: "decr",
-    arity: 2,
-    flags: FLAGS,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(decr),
-    group: "string",
-    summary: "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
-    since: "1.0.0",
-};
+pub const DECR: Command = STRING
+    .command("decr", 2, Run::Shard(decr))
+    .flags(FLAGS)
+    .doc("1.0.0", "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.");
 
 /// `INCRBY key increment`.
-pub const INCRBY: Command = Command {
-    name: "incrby",
-    arity: 3,
-    flags: FLAGS,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(incrby),
-    group: "string",
-    summary: "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
-    since: "1.0.0",
-};
+pub const INCRBY: Command = STRING.command("incrby", 3, Run::Shard(incrby)).flags(FLAGS).doc(
+    "1.0.0",
+    "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
+);
 
 /// `DECRBY key decrement`.
-pub const DECRBY: Command = Command {
-    name: "decrby",
-    arity: 3,
-    flags: FLAGS,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(decrby),
-    group: "string",
-    summary: "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.",
-    since: "1.0.0",
-};
+pub const DECRBY: Command = STRING.command("decrby", 3, Run::Shard(decrby)).flags(FLAGS).doc(
+    "1.0.0",
+    "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.",
+);
 
 fn incr(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let n = c.shard.incrby(c.db, &args[1], 1)?;

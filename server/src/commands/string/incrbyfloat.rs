@@ -1,19 +1,12 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::STRING;
+use crate::commands::prelude::*;
 
 /// `INCRBYFLOAT key increment`.
-pub const INCRBYFLOAT: Command = Command {
-    name: "incrbyfloat",
-    arity: 3,
-    flags: flags::WRITE | flags::DENYOOM | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "string",
-    summary:
+pub const INCRBYFLOAT: Command =
+    STRING.command("incrbyfloat", 3, Run::Shard(run)).flags(Flags::WRITE.union(Flags::DENYOOM).union(Flags::FAST)).doc(
+        "2.6.0",
         "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
-    since: "2.6.0",
-};
+    );
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     // The engine parses the increment as C's `long double`, like Redis.

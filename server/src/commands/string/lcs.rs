@@ -1,23 +1,15 @@
-use bytes::Bytes;
 use coreshard_engine::types::lcs;
 use coreshard_engine::Error;
 
-use crate::cmd::{
-    eq_ic, flags, parse_int, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run, ShardCall, TxnCall,
-};
-use crate::resp::ReplyBuf;
+use super::STRING;
+use crate::commands::prelude::*;
 
 /// `LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]`.
-pub const LCS: Command = Command {
-    name: "lcs",
-    arity: -3,
-    flags: flags::READONLY,
-    keys: KeySpec::TWO,
-    run: Run::Keyed { shard: run, spanning },
-    group: "string",
-    summary: "Finds the longest common substring.",
-    since: "7.0.0",
-};
+pub const LCS: Command = STRING
+    .command("lcs", -3, Run::Keyed { shard: run, spanning })
+    .flags(Flags::READONLY)
+    .keys(KeySpec::TWO)
+    .doc("7.0.0", "Finds the longest common substring.");
 
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Options {

@@ -1,19 +1,13 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, Run, ShardCall, TxnCall};
+use super::STRING;
+use crate::commands::prelude::*;
 
 /// `MGET key [key ...]`: atomic across shards (a consistent snapshot even
 /// during cross-shard MSETs).
-pub const MGET: Command = Command {
-    name: "mget",
-    arity: -2,
-    flags: flags::READONLY | flags::FAST,
-    keys: KeySpec::ALL,
-    run: Run::Keyed { shard: run, spanning },
-    group: "string",
-    summary: "Atomically returns the string values of one or more keys.",
-    since: "1.0.0",
-};
+pub const MGET: Command = STRING
+    .command("mget", -2, Run::Keyed { shard: run, spanning })
+    .flags(Flags::READONLY.union(Flags::FAST))
+    .keys(KeySpec::ALL)
+    .doc("1.0.0", "Atomically returns the string values of one or more keys.");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let out = &mut *c.out;

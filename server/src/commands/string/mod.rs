@@ -1,6 +1,6 @@
 //! String commands.
 
-use crate::cmd::Command;
+use crate::cmd::{Command, Family, KeySpec};
 
 mod append;
 mod get;
@@ -18,6 +18,9 @@ mod setex;
 mod setnx;
 mod setrange;
 mod strlen;
+
+/// The family's defaults.
+const STRING: Family = Family::new("string").keys(KeySpec::FIRST);
 
 /// The family's commands.
 pub const COMMANDS: &[&Command] = &[

@@ -1,35 +1,24 @@
 //! MSET and MSETNX.
 
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run, ShardCall, TxnCall};
+use super::STRING;
+use crate::commands::prelude::*;
 
 const PAIRS: KeySpec = KeySpec::Range { first: 1, last: -1, step: 2 };
 
 /// `MSET key value [key value ...]`: atomic across shards.
-pub const MSET: Command = Command {
-    name: "mset",
-    arity: -3,
-    flags: flags::WRITE | flags::DENYOOM,
-    keys: PAIRS,
-    run: Run::Keyed { shard: mset, spanning: mset_spanning },
-    group: "string",
-    summary: "Atomically creates or modifies the string values of one or more keys.",
-    since: "1.0.1",
-};
+pub const MSET: Command = STRING
+    .command("mset", -3, Run::Keyed { shard: mset, spanning: mset_spanning })
+    .flags(Flags::WRITE.union(Flags::DENYOOM))
+    .keys(PAIRS)
+    .doc("1.0.1", "Atomically creates or modifies the string values of one or more keys.");
 
 /// `MSETNX key value [key value ...]`: sets all or none, atomic across
 /// shards.
-pub const MSETNX: Command = Command {
-    name: "msetnx",
-    arity: -3,
-    flags: flags::WRITE | flags::DENYOOM,
-    keys: PAIRS,
-    run: Run::Keyed { shard: msetnx, spanning: msetnx_spanning },
-    group: "string",
-    summary: "Atomically modifies the string values of one or more keys only when all keys don't exist.",
-    since: "1.0.1",
-};
+pub const MSETNX: Command = STRING
+    .command("msetnx", -3, Run::Keyed { shard: msetnx, spanning: msetnx_spanning })
+    .flags(Flags::WRITE.union(Flags::DENYOOM))
+    .keys(PAIRS)
+    .doc("1.0.1", "Atomically modifies the string values of one or more keys only when all keys don't exist.");
 
 /// The pairs, copied out of the request (values are stored). An odd
 /// number of arguments after the name is Redis's arity error.

@@ -1,19 +1,13 @@
-use bytes::Bytes;
 use coreshard_engine::types::{Expiry, SetOptions};
 
-use crate::cmd::{eq_ic, flags, parse_int, CmdResult, Command, KeySpec, ReplyError, Run, ShardCall};
+use super::STRING;
+use crate::commands::prelude::*;
 
 /// `SET key value [NX | XX] [GET] [EX s | PX ms | EXAT ts | PXAT ms-ts | KEEPTTL]`.
-pub const SET: Command = Command {
-    name: "set",
-    arity: -3,
-    flags: flags::WRITE | flags::DENYOOM,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "string",
-    summary: "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
-    since: "1.0.0",
-};
+pub const SET: Command = STRING
+    .command("set", -3, Run::Shard(run))
+    .flags(Flags::WRITE.union(Flags::DENYOOM))
+    .doc("1.0.0", "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.");
 
 /// Parses SET's options as Redis does: conflicting options are a syntax
 /// error, a repeated expiry of the same unit takes the last value.

@@ -1,31 +1,18 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, parse_int, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::STRING;
+use crate::commands::prelude::*;
 
 /// `SETEX key seconds value`.
-pub const SETEX: Command = Command {
-    name: "setex",
-    arity: 4,
-    flags: flags::WRITE | flags::DENYOOM,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(setex),
-    group: "string",
-    summary: "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.",
-    since: "2.0.0",
-};
+pub const SETEX: Command = STRING
+    .command("setex", 4, Run::Shard(setex))
+    .flags(Flags::WRITE.union(Flags::DENYOOM))
+    .doc("2.0.0", "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.");
 
 /// `PSETEX key milliseconds value`.
-pub const PSETEX: Command = Command {
-    name: "psetex",
-    arity: 4,
-    flags: flags::WRITE | flags::DENYOOM,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(psetex),
-    group: "string",
-    summary:
+pub const PSETEX: Command =
+    STRING.command("psetex", 4, Run::Shard(psetex)).flags(Flags::WRITE.union(Flags::DENYOOM)).doc(
+        "2.6.0",
         "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.",
-    since: "2.6.0",
-};
+    );
 
 fn setex(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let seconds = parse_int(&args[2])?;

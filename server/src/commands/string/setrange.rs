@@ -1,18 +1,12 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, parse_int, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::STRING;
+use crate::commands::prelude::*;
 
 /// `SETRANGE key offset value`.
-pub const SETRANGE: Command = Command {
-    name: "setrange",
-    arity: 4,
-    flags: flags::WRITE | flags::DENYOOM,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "string",
-    summary: "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.",
-    since: "2.2.0",
-};
+pub const SETRANGE: Command =
+    STRING.command("setrange", 4, Run::Shard(run)).flags(Flags::WRITE.union(Flags::DENYOOM)).doc(
+        "2.2.0",
+        "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.",
+    );
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let offset = parse_int(&args[2])?;

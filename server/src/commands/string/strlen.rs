@@ -1,18 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::STRING;
+use crate::commands::prelude::*;
 
 /// `STRLEN key`.
-pub const STRLEN: Command = Command {
-    name: "strlen",
-    arity: 2,
-    flags: flags::READONLY | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "string",
-    summary: "Returns the length of a string value.",
-    since: "2.2.0",
-};
+pub const STRLEN: Command = STRING
+    .command("strlen", 2, Run::Shard(run))
+    .flags(Flags::READONLY.union(Flags::FAST))
+    .doc("2.2.0", "Returns the length of a string value.");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let len = c.shard.strlen(c.db, &args[1])?;

@@ -1,19 +1,12 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run};
-use crate::conn::Conn;
+use super::TRANSACTION;
+use crate::commands::prelude::*;
 
 /// `DISCARD`.
-pub const DISCARD: Command = Command {
-    name: "discard",
-    arity: 1,
-    flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::TXN_CONTROL,
-    keys: KeySpec::None,
-    run: Run::Async(run),
-    group: "transaction",
-    summary: "Discards a transaction.",
-    since: "2.0.0",
-};
+pub const DISCARD: Command = TRANSACTION
+    .command("discard", 1, Run::Async(run))
+    .flags(Flags::NOSCRIPT.union(Flags::LOADING).union(Flags::STALE).union(Flags::FAST))
+    .internal(Internal::TXN_CONTROL)
+    .doc("2.0.0", "Discards a transaction.");
 
 fn run(conn: &mut Conn, _args: Vec<Bytes>) -> LocalFuture<'_> {
     Box::pin(async move {

@@ -34,30 +34,23 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use bytes::Bytes;
 use coreshard_engine::{Route, Shard, Txn};
 use futures_util::future::join_all;
 use futures_util::FutureExt;
 
-use crate::cmd::{
-    flags, AsyncFn, CmdResult, Command, ConnFn, KeySpec, LocalFuture, Plan, ReplyError, Run, ShardFn, TxnFn,
-};
-use crate::conn::{panicked, report_panic, run_shard_command, Conn};
+use super::TRANSACTION;
+use crate::cmd::{AsyncFn, ConnFn, Plan, ShardFn, TxnFn};
+use crate::commands::prelude::*;
+use crate::conn::{panicked, report_panic, run_shard_command};
 use crate::core_state::{on_core, CoreState};
 use crate::keyevents::WatchFlag;
-use crate::resp::ReplyBuf;
 
 /// `EXEC`.
-pub const EXEC: Command = Command {
-    name: "exec",
-    arity: 1,
-    flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::TXN_CONTROL,
-    keys: KeySpec::None,
-    run: Run::Async(run),
-    group: "transaction",
-    summary: "Executes all commands in a transaction.",
-    since: "1.2.0",
-};
+pub const EXEC: Command = TRANSACTION
+    .command("exec", 1, Run::Async(run))
+    .flags(Flags::NOSCRIPT.union(Flags::LOADING).union(Flags::STALE))
+    .internal(Internal::TXN_CONTROL)
+    .doc("1.2.0", "Executes all commands in a transaction.");
 
 fn run(conn: &mut Conn, _args: Vec<Bytes>) -> LocalFuture<'_> {
     Box::pin(exec(conn))
@@ -94,7 +87,7 @@ fn plan(conn: &Conn, queued: Vec<(&'static Command, Vec<Bytes>)>) -> ExecPlan {
     let mut simple = true;
     let mut steps = Vec::with_capacity(queued.len());
     for (cmd, args) in queued {
-        all |= cmd.has(flags::ALL_SHARDS);
+        all |= cmd.internal.contains(Internal::ALL_SHARDS);
         let route = cmd.route(&args, router);
         let step = match cmd.plan(&route) {
             Err(e) => Step::Error(e),

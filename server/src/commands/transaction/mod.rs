@@ -12,7 +12,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures_util::future::join_all;
 
-use crate::cmd::Command;
+use crate::cmd::{Command, Family};
 use crate::conn::Conn;
 use crate::core_state::on_core;
 use crate::keyevents::WatchFlag;
@@ -21,6 +21,9 @@ mod discard;
 mod exec;
 mod multi;
 mod watch;
+
+/// The family's defaults.
+const TRANSACTION: Family = Family::new("transaction");
 
 /// The family's commands.
 pub const COMMANDS: &[&Command] = &[&multi::MULTI, &exec::EXEC, &discard::DISCARD, &watch::WATCH, &watch::UNWATCH];

@@ -1,19 +1,13 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, ReplyError, Run};
-use crate::conn::{Conn, MultiState};
+use super::TRANSACTION;
+use crate::commands::prelude::*;
+use crate::conn::MultiState;
 
 /// `MULTI`.
-pub const MULTI: Command = Command {
-    name: "multi",
-    arity: 1,
-    flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::TXN_CONTROL,
-    keys: KeySpec::None,
-    run: Run::Conn(run),
-    group: "transaction",
-    summary: "Starts a transaction.",
-    since: "1.2.0",
-};
+pub const MULTI: Command = TRANSACTION
+    .command("multi", 1, Run::Conn(run))
+    .flags(Flags::NOSCRIPT.union(Flags::LOADING).union(Flags::STALE).union(Flags::FAST))
+    .internal(Internal::TXN_CONTROL)
+    .doc("1.2.0", "Starts a transaction.");
 
 fn run(conn: &mut Conn, _args: &[Bytes]) -> CmdResult {
     if conn.tx.multi.is_some() {

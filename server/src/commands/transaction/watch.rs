@@ -1,33 +1,22 @@
-use bytes::Bytes;
 use futures_util::future::join_all;
 
-use crate::cmd::{flags, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run};
-use crate::conn::Conn;
+use super::TRANSACTION;
+use crate::commands::prelude::*;
 use crate::core_state::on_core;
 
 /// `WATCH key [key ...]`.
-pub const WATCH: Command = Command {
-    name: "watch",
-    arity: -2,
-    flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::TXN_CONTROL,
-    keys: KeySpec::ALL,
-    run: Run::Async(watch),
-    group: "transaction",
-    summary: "Monitors changes to keys to determine the execution of a transaction.",
-    since: "2.2.0",
-};
+pub const WATCH: Command = TRANSACTION
+    .command("watch", -2, Run::Async(watch))
+    .flags(Flags::NOSCRIPT.union(Flags::LOADING).union(Flags::STALE).union(Flags::FAST))
+    .internal(Internal::TXN_CONTROL)
+    .keys(KeySpec::ALL)
+    .doc("2.2.0", "Monitors changes to keys to determine the execution of a transaction.");
 
 /// `UNWATCH`.
-pub const UNWATCH: Command = Command {
-    name: "unwatch",
-    arity: 1,
-    flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST,
-    keys: KeySpec::None,
-    run: Run::Async(unwatch),
-    group: "transaction",
-    summary: "Forgets about watched keys of a transaction.",
-    since: "2.2.0",
-};
+pub const UNWATCH: Command = TRANSACTION
+    .command("unwatch", 1, Run::Async(unwatch))
+    .flags(Flags::NOSCRIPT.union(Flags::LOADING).union(Flags::STALE).union(Flags::FAST))
+    .doc("2.2.0", "Forgets about watched keys of a transaction.");
 
 fn watch(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
     Box::pin(async move {

@@ -2,10 +2,10 @@
 //! ZMPOP, ZRANDMEMBER, ZSCAN, ZUNION/ZINTER/ZDIFF and their STORE forms,
 //! ZINTERCARD, ...
 //!
-//! The blocking pops (BZPOPMIN, BZPOPMAX, BZMPOP) are `Keyed` commands whose
-//! shard and spanning forms are their non-blocking behaviour (what Redis
-//! does inside MULTI: an empty result at once); the connection runs their
-//! blocking form ([`blocking_form`]) everywhere else, see `crate::blocking`.
+//! The blocking pops (BZPOPMIN, BZPOPMAX, BZMPOP) are `Blocking` commands
+//! whose shard and spanning forms are their non-blocking behaviour (what
+//! Redis does inside MULTI: an empty result at once); the connection runs
+//! their blocking form everywhere else, see `crate::blocking`.
 //!
 //! Scores are RESP3 doubles (bulk strings in RESP2). Replies of members
 //! with scores are flat `member, score, ...` arrays in RESP2 and arrays of
@@ -13,30 +13,23 @@
 
 use bytes::Bytes;
 use coreshard_engine::types::ScoredMembers;
+use coreshard_engine::{Kind, Route, Txn};
 
-use crate::cmd::Command;
+use crate::cmd::{Command, Family, KeySpec, ReplyError};
+use crate::commands::collection::first_of_kind;
 use crate::resp::ReplyBuf;
 
-mod bzmpop;
-mod bzpopmax;
 mod bzpopmin;
-mod combine;
 mod zadd;
 mod zcard;
 mod zcount;
-mod zdiff;
-mod zdiffstore;
 mod zincrby;
-mod zinter;
-mod zintercard;
-mod zinterstore;
 mod zlexcount;
 mod zmpop;
 mod zmscore;
 mod zpop;
 mod zrandmember;
 mod zrange;
-mod zrangestore;
 mod zrank;
 mod zrem;
 mod zremrangebylex;
@@ -45,7 +38,9 @@ mod zremrangebyscore;
 mod zscan;
 mod zscore;
 mod zunion;
-mod zunionstore;
+
+/// The family's defaults.
+const SORTED_SET: Family = Family::new("sorted-set").keys(KeySpec::FIRST);
 
 /// The family's commands.
 pub const COMMANDS: &[&Command] = &[
@@ -65,7 +60,7 @@ pub const COMMANDS: &[&Command] = &[
     &zrange::ZREVRANGEBYSCORE,
     &zrange::ZRANGEBYLEX,
     &zrange::ZREVRANGEBYLEX,
-    &zrangestore::ZRANGESTORE,
+    &zrange::ZRANGESTORE,
     &zremrangebyrank::ZREMRANGEBYRANK,
     &zremrangebyscore::ZREMRANGEBYSCORE,
     &zremrangebylex::ZREMRANGEBYLEX,
@@ -73,20 +68,38 @@ pub const COMMANDS: &[&Command] = &[
     &zpop::ZPOPMAX,
     &zmpop::ZMPOP,
     &bzpopmin::BZPOPMIN,
-    &bzpopmax::BZPOPMAX,
-    &bzmpop::BZMPOP,
+    &bzpopmin::BZPOPMAX,
+    &zmpop::BZMPOP,
     &zrandmember::ZRANDMEMBER,
     &zscan::ZSCAN,
     &zunion::ZUNION,
-    &zinter::ZINTER,
-    &zdiff::ZDIFF,
-    &zunionstore::ZUNIONSTORE,
-    &zinterstore::ZINTERSTORE,
-    &zdiffstore::ZDIFFSTORE,
-    &zintercard::ZINTERCARD,
+    &zunion::ZINTER,
+    &zunion::ZDIFF,
+    &zunion::ZUNIONSTORE,
+    &zunion::ZINTERSTORE,
+    &zunion::ZDIFFSTORE,
+    &zunion::ZINTERCARD,
 ];
 
-pub(crate) use zmpop::{mpop_reply, mpop_spanning};
+pub(crate) use zmpop::mpop_reply;
+
+/// The engine's `zmpop` over keys on several shards (route `route`), all
+/// held by `txn`: the first key that exists is found with one look at every
+/// shard (WRONGTYPE when it is not a sorted set), then popped. Returns its
+/// index in `keys`.
+pub(crate) async fn mpop_spanning(
+    txn: &Txn,
+    route: &Route,
+    db: u8,
+    keys: &[Bytes],
+    max: bool,
+    count: usize,
+) -> Result<Option<(usize, ScoredMembers)>, ReplyError> {
+    let Some((i, shard)) = first_of_kind(txn, route, db, keys, Kind::ZSet).await? else { return Ok(None) };
+    let key = Bytes::copy_from_slice(&keys[i]);
+    let popped = txn.run(shard, move |s| s.zmpop(db, &[key], max, count)).await??;
+    Ok(popped.map(|(_, items)| (i, items)))
+}
 
 /// `[key, member, score]` of the first popped member, or a null array: the
 /// reply of BZPOPMIN and BZPOPMAX.

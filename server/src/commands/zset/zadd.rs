@@ -1,21 +1,15 @@
-use bytes::Bytes;
 use coreshard_engine::types::{parse_score, ZAddOptions, ZAddReply};
 
-use crate::cmd::{eq_ic, flags, CmdResult, Command, KeySpec, ReplyError, Run, ShardCall};
+use super::SORTED_SET;
+use crate::commands::prelude::*;
 
 /// `ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]`:
 /// the number of added (with CH: added or updated) members; with INCR the
 /// new score, or null when a condition stopped it.
-pub const ZADD: Command = Command {
-    name: "zadd",
-    arity: -4,
-    flags: flags::WRITE | flags::DENYOOM | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "sorted-set",
-    summary: "Add one or more members to a sorted set, or update its score if it already exists",
-    since: "1.2.0",
-};
+pub const ZADD: Command = SORTED_SET
+    .command("zadd", -4, Run::Shard(run))
+    .flags(Flags::WRITE.union(Flags::DENYOOM).union(Flags::FAST))
+    .doc("1.2.0", "Add one or more members to a sorted set, or update its score if it already exists");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let mut opts = ZAddOptions::default();

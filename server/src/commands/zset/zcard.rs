@@ -1,18 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::SORTED_SET;
+use crate::commands::prelude::*;
 
 /// `ZCARD key`.
-pub const ZCARD: Command = Command {
-    name: "zcard",
-    arity: 2,
-    flags: flags::READONLY | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "sorted-set",
-    summary: "Get the number of members in a sorted set",
-    since: "1.2.0",
-};
+pub const ZCARD: Command = SORTED_SET
+    .command("zcard", 2, Run::Shard(run))
+    .flags(Flags::READONLY.union(Flags::FAST))
+    .doc("1.2.0", "Get the number of members in a sorted set");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let n = c.shard.zcard(c.db, &args[1])?;

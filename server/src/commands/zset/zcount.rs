@@ -1,19 +1,13 @@
-use bytes::Bytes;
 use coreshard_engine::types::ScoreBound;
 
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::SORTED_SET;
+use crate::commands::prelude::*;
 
 /// `ZCOUNT key min max`: members with scores in the range.
-pub const ZCOUNT: Command = Command {
-    name: "zcount",
-    arity: 4,
-    flags: flags::READONLY | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "sorted-set",
-    summary: "Count the members in a sorted set with scores within the given values",
-    since: "2.0.0",
-};
+pub const ZCOUNT: Command = SORTED_SET
+    .command("zcount", 4, Run::Shard(run))
+    .flags(Flags::READONLY.union(Flags::FAST))
+    .doc("2.0.0", "Count the members in a sorted set with scores within the given values");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let (min, max) = (ScoreBound::parse(&args[2])?, ScoreBound::parse(&args[3])?);

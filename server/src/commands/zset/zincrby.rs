@@ -1,19 +1,13 @@
-use bytes::Bytes;
 use coreshard_engine::types::parse_score;
 
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::SORTED_SET;
+use crate::commands::prelude::*;
 
 /// `ZINCRBY key increment member`: the new score.
-pub const ZINCRBY: Command = Command {
-    name: "zincrby",
-    arity: 4,
-    flags: flags::WRITE | flags::DENYOOM | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "sorted-set",
-    summary: "Increment the score of a member in a sorted set",
-    since: "1.2.0",
-};
+pub const ZINCRBY: Command = SORTED_SET
+    .command("zincrby", 4, Run::Shard(run))
+    .flags(Flags::WRITE.union(Flags::DENYOOM).union(Flags::FAST))
+    .doc("1.2.0", "Increment the score of a member in a sorted set");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let incr = parse_score(&args[2])?;

@@ -1,19 +1,13 @@
-use bytes::Bytes;
 use coreshard_engine::types::LexBound;
 
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::SORTED_SET;
+use crate::commands::prelude::*;
 
 /// `ZLEXCOUNT key min max`: members in the lexical range.
-pub const ZLEXCOUNT: Command = Command {
-    name: "zlexcount",
-    arity: 4,
-    flags: flags::READONLY | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "sorted-set",
-    summary: "Count the number of members in a sorted set between a given lexicographical range",
-    since: "2.8.9",
-};
+pub const ZLEXCOUNT: Command = SORTED_SET
+    .command("zlexcount", 4, Run::Shard(run))
+    .flags(Flags::READONLY.union(Flags::FAST))
+    .doc("2.8.9", "Count the number of members in a sorted set between a given lexicographical range");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let (min, max) = (LexBound::parse(&args[2])?, LexBound::parse(&args[3])?);

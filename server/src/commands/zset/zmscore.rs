@@ -1,18 +1,11 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::SORTED_SET;
+use crate::commands::prelude::*;
 
 /// `ZMSCORE key member [member ...]`: a score or null per member.
-pub const ZMSCORE: Command = Command {
-    name: "zmscore",
-    arity: -3,
-    flags: flags::READONLY | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "sorted-set",
-    summary: "Get the score associated with the given members in a sorted set",
-    since: "6.2.0",
-};
+pub const ZMSCORE: Command = SORTED_SET
+    .command("zmscore", -3, Run::Shard(run))
+    .flags(Flags::READONLY.union(Flags::FAST))
+    .doc("6.2.0", "Get the score associated with the given members in a sorted set");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let scores = c.shard.zmscore(c.db, &args[1], &args[2..])?;

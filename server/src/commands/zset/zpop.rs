@@ -1,30 +1,19 @@
-use bytes::Bytes;
+use coreshard_engine::ArgError;
 
-use crate::cmd::{flags, parse_int, CmdResult, Command, KeySpec, ReplyError, Run, ShardCall};
+use super::SORTED_SET;
+use crate::commands::prelude::*;
 
 /// `ZPOPMIN key [count]`: removes and returns the lowest members.
-pub const ZPOPMIN: Command = Command {
-    name: "zpopmin",
-    arity: -2,
-    flags: flags::WRITE | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(zpopmin),
-    group: "sorted-set",
-    summary: "Remove and return members with the lowest scores in a sorted set",
-    since: "5.0.0",
-};
+pub const ZPOPMIN: Command = SORTED_SET
+    .command("zpopmin", -2, Run::Shard(|c, args| run(c, args, false)))
+    .flags(Flags::WRITE.union(Flags::FAST))
+    .doc("5.0.0", "Remove and return members with the lowest scores in a sorted set");
 
 /// `ZPOPMAX key [count]`: removes and returns the highest members.
-pub const ZPOPMAX: Command = Command {
-    name: "zpopmax",
-    arity: -2,
-    flags: flags::WRITE | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(zpopmax),
-    group: "sorted-set",
-    summary: "Remove and return members with the highest scores in a sorted set",
-    since: "5.0.0",
-};
+pub const ZPOPMAX: Command = SORTED_SET
+    .command("zpopmax", -2, Run::Shard(|c, args| run(c, args, true)))
+    .flags(Flags::WRITE.union(Flags::FAST))
+    .doc("5.0.0", "Remove and return members with the highest scores in a sorted set");
 
 /// Without a count the reply is a flat `[member, score]`; with one it is
 /// flat in RESP2 and an array of pairs in RESP3.
@@ -35,7 +24,7 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes], max: bool) -> CmdResult {
     let count = match args.get(2) {
         None => None,
         // Redis reports a count that is not an integer like a negative one.
-        Some(a) => Some(parse_int(a).map_err(|_| ReplyError::text("ERR value is out of range, must be positive"))?),
+        Some(a) => Some(parse_int(a).map_err(|_| ReplyError::arg(ArgError::NotPositive))?),
     };
     let items = if max { c.shard.zpopmax(c.db, &args[1], count)? } else { c.shard.zpopmin(c.db, &args[1], count)? };
     if c.out.resp3() && count.is_some() {
@@ -53,12 +42,4 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes], max: bool) -> CmdResult {
         }
     }
     Ok(())
-}
-
-fn zpopmin(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
-    run(c, args, false)
-}
-
-fn zpopmax(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
-    run(c, args, true)
 }

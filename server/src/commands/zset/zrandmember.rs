@@ -1,24 +1,18 @@
-use bytes::Bytes;
+use coreshard_engine::ArgError;
 
-use super::{scored_header, scored_item};
-use crate::cmd::{eq_ic, flags, parse_int, CmdResult, Command, KeySpec, ReplyError, Run, ShardCall};
+use super::{scored_header, scored_item, SORTED_SET};
 use crate::commands::collection::{too_many_picks, MAX_RANDOM_PICKS};
+use crate::commands::prelude::*;
 
 /// `ZRANDMEMBER key [count [WITHSCORES]]`.
 ///
 /// Without a count: one random member, or null. With a count: an array of
 /// distinct members (count > 0) or of `|count|` independent picks (count <
 /// 0); WITHSCORES pairs are flat in RESP2 and 2-element arrays in RESP3.
-pub const ZRANDMEMBER: Command = Command {
-    name: "zrandmember",
-    arity: -2,
-    flags: flags::READONLY,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "sorted-set",
-    summary: "Get one or multiple random elements from a sorted set",
-    since: "6.2.0",
-};
+pub const ZRANDMEMBER: Command = SORTED_SET
+    .command("zrandmember", -2, Run::Shard(run))
+    .flags(Flags::READONLY)
+    .doc("6.2.0", "Get one or multiple random elements from a sorted set");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let ShardCall { shard, db, out } = c;
@@ -31,9 +25,7 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     };
     let count = parse_int(count)?;
     if count == i64::MIN {
-        return Err(ReplyError::text(
-            "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-        ));
+        return Err(ReplyError::arg(ArgError::OutsideLongRange));
     }
     let with_scores = match args.get(3) {
         None => false,
@@ -41,7 +33,7 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
         Some(_) => return Err(ReplyError::syntax()),
     };
     if with_scores && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count) {
-        return Err(ReplyError::text("ERR value is out of range"));
+        return Err(ReplyError::arg(ArgError::CountTooLarge));
     }
     if count < 0 && count.unsigned_abs() > MAX_RANDOM_PICKS {
         return Err(too_many_picks());

@@ -1,89 +1,64 @@
 //! ZRANGE and its older forms, which Redis implements as one command with
-//! fixed options: ZREVRANGE, `Z[REV]RANGEBYSCORE`, `Z[REV]RANGEBYLEX`.
-//! ZRANGESTORE shares the argument parsing.
+//! fixed options: ZREVRANGE, `Z[REV]RANGEBYSCORE`, `Z[REV]RANGEBYLEX`; and
+//! ZRANGESTORE, which stores what ZRANGE would reply.
 
-use bytes::Bytes;
-use coreshard_engine::types::{LexBound, ScoreBound, ZRange, ZRangeBy};
+use coreshard_engine::types::{LexBound, ScoreBound, ZRange, ZRangeBy, ZSet};
+use coreshard_engine::Error;
 
-use super::reply_scored;
-use crate::cmd::{eq_ic, flags, parse_int, CmdResult, Command, KeySpec, ReplyError, Run, ShardCall};
+use super::{reply_scored, SORTED_SET};
+use crate::commands::prelude::*;
 
 /// `ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES]`.
-pub const ZRANGE: Command = Command {
-    name: "zrange",
-    arity: -4,
-    flags: flags::READONLY,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(zrange),
-    group: "sorted-set",
-    summary: "Return a range of members in a sorted set",
-    since: "1.2.0",
-};
+pub const ZRANGE: Command = SORTED_SET
+    .command("zrange", -4, Run::Shard(|c, args| run(c, args, By::Auto, None)))
+    .flags(Flags::READONLY)
+    .doc("1.2.0", "Return a range of members in a sorted set");
 
 /// `ZREVRANGE key start stop [WITHSCORES]`.
-pub const ZREVRANGE: Command = Command {
-    name: "zrevrange",
-    arity: -4,
-    flags: flags::READONLY,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(zrevrange),
-    group: "sorted-set",
-    summary: "Return a range of members in a sorted set, by index, with scores ordered from high to low",
-    since: "1.2.0",
-};
+pub const ZREVRANGE: Command = SORTED_SET
+    .command("zrevrange", -4, Run::Shard(|c, args| run(c, args, By::Rank, Some(true))))
+    .flags(Flags::READONLY)
+    .doc("1.2.0", "Return a range of members in a sorted set, by index, with scores ordered from high to low");
 
 /// `ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]`.
-pub const ZRANGEBYSCORE: Command = Command {
-    name: "zrangebyscore",
-    arity: -4,
-    flags: flags::READONLY,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(zrangebyscore),
-    group: "sorted-set",
-    summary: "Return a range of members in a sorted set, by score",
-    since: "1.0.5",
-};
+pub const ZRANGEBYSCORE: Command = SORTED_SET
+    .command("zrangebyscore", -4, Run::Shard(|c, args| run(c, args, By::Score, Some(false))))
+    .flags(Flags::READONLY)
+    .doc("1.0.5", "Return a range of members in a sorted set, by score");
 
 /// `ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]`.
-pub const ZREVRANGEBYSCORE: Command = Command {
-    name: "zrevrangebyscore",
-    arity: -4,
-    flags: flags::READONLY,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(zrevrangebyscore),
-    group: "sorted-set",
-    summary: "Return a range of members in a sorted set, by score, with scores ordered from high to low",
-    since: "2.2.0",
-};
+pub const ZREVRANGEBYSCORE: Command = SORTED_SET
+    .command("zrevrangebyscore", -4, Run::Shard(|c, args| run(c, args, By::Score, Some(true))))
+    .flags(Flags::READONLY)
+    .doc("2.2.0", "Return a range of members in a sorted set, by score, with scores ordered from high to low");
 
 /// `ZRANGEBYLEX key min max [LIMIT offset count]`.
-pub const ZRANGEBYLEX: Command = Command {
-    name: "zrangebylex",
-    arity: -4,
-    flags: flags::READONLY,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(zrangebylex),
-    group: "sorted-set",
-    summary: "Return a range of members in a sorted set, by lexicographical range",
-    since: "2.8.9",
-};
+pub const ZRANGEBYLEX: Command = SORTED_SET
+    .command("zrangebylex", -4, Run::Shard(|c, args| run(c, args, By::Lex, Some(false))))
+    .flags(Flags::READONLY)
+    .doc("2.8.9", "Return a range of members in a sorted set, by lexicographical range");
 
 /// `ZREVRANGEBYLEX key max min [LIMIT offset count]`.
-pub const ZREVRANGEBYLEX: Command = Command {
-    name: "zrevrangebylex",
-    arity: -4,
-    flags: flags::READONLY,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(zrevrangebylex),
-    group: "sorted-set",
-    summary:
+pub const ZREVRANGEBYLEX: Command = SORTED_SET
+    .command("zrevrangebylex", -4, Run::Shard(|c, args| run(c, args, By::Lex, Some(true))))
+    .flags(Flags::READONLY)
+    .doc(
+        "2.8.9",
         "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.",
-    since: "2.8.9",
-};
+    );
+
+/// `ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]`:
+/// stores the selected range at `dst` (deleting it when the range is empty)
+/// and replies with its size. Atomic when the keys live on different shards.
+pub const ZRANGESTORE: Command = SORTED_SET
+    .command("zrangestore", -5, Run::Keyed { shard: zrangestore, spanning: zrangestore_spanning })
+    .flags(Flags::WRITE.union(Flags::DENYOOM))
+    .keys(KeySpec::TWO)
+    .doc("6.2.0", "Store a range of members from sorted set into another key");
 
 /// How a range is selected, when the command fixes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum By {
+enum By {
     /// Chosen by the BYSCORE/BYLEX options (rank by default).
     Auto,
     Rank,
@@ -93,9 +68,9 @@ pub(super) enum By {
 
 /// A parsed range request.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Request {
-    pub range: ZRange,
-    pub with_scores: bool,
+struct Request {
+    range: ZRange,
+    with_scores: bool,
 }
 
 /// Parses `<key> <min> <max> [options]` starting at `args[key]`, exactly as
@@ -103,13 +78,7 @@ pub(super) struct Request {
 /// come), then conflicts, then the bounds. `by` and `rev` are fixed by the
 /// older commands (which then refuse BYSCORE/BYLEX/REV as syntax errors);
 /// `store` (ZRANGESTORE) refuses WITHSCORES.
-pub(super) fn parse(
-    args: &[Bytes],
-    key: usize,
-    store: bool,
-    mut by: By,
-    rev: Option<bool>,
-) -> Result<Request, ReplyError> {
+fn parse(args: &[Bytes], key: usize, store: bool, mut by: By, rev: Option<bool>) -> Result<Request, ReplyError> {
     let fixed_rev = rev.is_some();
     let mut rev = rev.unwrap_or(false);
     let mut with_scores = false;
@@ -166,28 +135,32 @@ fn run(c: &mut ShardCall<'_>, args: &[Bytes], by: By, rev: Option<bool>) -> CmdR
     Ok(())
 }
 
-fn zrange(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
-    run(c, args, By::Auto, None)
+fn zrangestore(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
+    let req = parse(args, 2, true, By::Auto, None)?;
+    let n = c.shard.zrangestore(c.db, &args[1], &args[2], &req.range)?;
+    c.out.int(n as i64);
+    Ok(())
 }
 
-fn zrevrange(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
-    run(c, args, By::Rank, Some(true))
-}
-
-fn zrangebyscore(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
-    run(c, args, By::Score, Some(false))
-}
-
-fn zrevrangebyscore(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
-    run(c, args, By::Score, Some(true))
-}
-
-fn zrangebylex(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
-    run(c, args, By::Lex, Some(false))
-}
-
-fn zrevrangebylex(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
-    run(c, args, By::Lex, Some(true))
+/// `src` and `dst` on different shards (both held by `txn`): the range is
+/// read on one and stored on the other.
+fn zrangestore_spanning<'a>(c: TxnCall<'a>, args: &'a [Bytes]) -> LocalFuture<'a> {
+    let TxnCall { txn, route, db, out } = c;
+    Box::pin(async move {
+        let range = parse(args, 2, true, By::Auto, None)?.range;
+        // The route is that of `[dst, src]`.
+        let (Some(s_dst), Some(s_src)) = (route.owner(0), route.owner(1)) else { return Err(Error::NotLocked.into()) };
+        let (dst, src) = (Bytes::copy_from_slice(&args[1]), Bytes::copy_from_slice(&args[2]));
+        let read = txn.run(s_src, move |s| s.zrange(db, &src, &range)).await??;
+        let mut z = ZSet::new();
+        for (m, score) in read {
+            z.insert(m, score);
+        }
+        // Handed to the destination's shard without a copy.
+        let stored = txn.run(s_dst, move |s| s.zstore(db, &dst, z)).await??;
+        out.int(stored as i64);
+        Ok(())
+    })
 }
 
 #[cfg(test)]

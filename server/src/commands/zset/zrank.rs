@@ -1,31 +1,18 @@
-use bytes::Bytes;
-
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::SORTED_SET;
+use crate::commands::prelude::*;
 
 /// `ZRANK key member`: the 0-based ascending rank, or null. (WITHSCORE came
 /// with Redis 7.2.)
-pub const ZRANK: Command = Command {
-    name: "zrank",
-    arity: 3,
-    flags: flags::READONLY | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(zrank),
-    group: "sorted-set",
-    summary: "Determine the index of a member in a sorted set",
-    since: "2.0.0",
-};
+pub const ZRANK: Command = SORTED_SET
+    .command("zrank", 3, Run::Shard(zrank))
+    .flags(Flags::READONLY.union(Flags::FAST))
+    .doc("2.0.0", "Determine the index of a member in a sorted set");
 
 /// `ZREVRANK key member`: the 0-based descending rank, or null.
-pub const ZREVRANK: Command = Command {
-    name: "zrevrank",
-    arity: 3,
-    flags: flags::READONLY | flags::FAST,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(zrevrank),
-    group: "sorted-set",
-    summary: "Determine the index of a member in a sorted set, with scores ordered from high to low",
-    since: "2.0.0",
-};
+pub const ZREVRANK: Command = SORTED_SET
+    .command("zrevrank", 3, Run::Shard(zrevrank))
+    .flags(Flags::READONLY.union(Flags::FAST))
+    .doc("2.0.0", "Determine the index of a member in a sorted set, with scores ordered from high to low");
 
 fn reply(c: &mut ShardCall<'_>, rank: Option<usize>) -> CmdResult {
     match rank {

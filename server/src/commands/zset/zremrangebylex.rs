@@ -1,19 +1,13 @@
-use bytes::Bytes;
 use coreshard_engine::types::LexBound;
 
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::SORTED_SET;
+use crate::commands::prelude::*;
 
 /// `ZREMRANGEBYLEX key min max`: how many members were removed.
-pub const ZREMRANGEBYLEX: Command = Command {
-    name: "zremrangebylex",
-    arity: 4,
-    flags: flags::WRITE,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "sorted-set",
-    summary: "Remove all members in a sorted set between the given lexicographical range",
-    since: "2.8.9",
-};
+pub const ZREMRANGEBYLEX: Command = SORTED_SET
+    .command("zremrangebylex", 4, Run::Shard(run))
+    .flags(Flags::WRITE)
+    .doc("2.8.9", "Remove all members in a sorted set between the given lexicographical range");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let (min, max) = (LexBound::parse(&args[2])?, LexBound::parse(&args[3])?);

@@ -1,20 +1,14 @@
-use bytes::Bytes;
 use coreshard_engine::types::ScoreBound;
 
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::SORTED_SET;
+use crate::commands::prelude::*;
 
 /// `ZREMRANGEBYSCORE key min max`: how many members were removed.
-pub const ZREMRANGEBYSCORE: Command = Command {
-    name: "zremrangebyscore",
-    arity: 4,
-    flags: flags::WRITE,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "sorted-set",
-    summary:
+pub const ZREMRANGEBYSCORE: Command =
+    SORTED_SET.command("zremrangebyscore", 4, Run::Shard(run)).flags(Flags::WRITE).doc(
+        "1.2.0",
         "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.",
-    since: "1.2.0",
-};
+    );
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let (min, max) = (ScoreBound::parse(&args[2])?, ScoreBound::parse(&args[3])?);

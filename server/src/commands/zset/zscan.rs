@@ -1,22 +1,16 @@
-use bytes::Bytes;
 use coreshard_engine::numbers::write_double;
 use coreshard_engine::Kind;
 
-use crate::cmd::{flags, CmdResult, Command, KeySpec, Run, ShardCall};
+use super::SORTED_SET;
 use crate::commands::collection::{reply_empty_scan, scan_start, ScanStart};
+use crate::commands::prelude::*;
 
 /// `ZSCAN key cursor [MATCH pattern] [COUNT count]`: `[next-cursor,
 /// [member, score, ...]]`, the scores as bulk strings in both protocols.
-pub const ZSCAN: Command = Command {
-    name: "zscan",
-    arity: -3,
-    flags: flags::READONLY,
-    keys: KeySpec::FIRST,
-    run: Run::Shard(run),
-    group: "sorted-set",
-    summary: "Incrementally iterate sorted sets elements and associated scores",
-    since: "2.8.0",
-};
+pub const ZSCAN: Command = SORTED_SET
+    .command("zscan", -3, Run::Shard(run))
+    .flags(Flags::READONLY)
+    .doc("2.8.0", "Incrementally iterate sorted sets elements and associated scores");
 
 fn run(c: &mut ShardCall<'_>, args: &[Bytes]) -> CmdResult {
     let found = c.shard.kind_of(c.db, &args[1]);

@@ -1,22 +1,17 @@
+//! PUBSUB CHANNELS, NUMSUB, NUMPAT and HELP: what every core's subscription
+//! registry holds, gathered.
+
 use std::collections::HashSet;
 
-use bytes::Bytes;
-
-use crate::cmd::{eq_ic, flags, CmdResult, Command, KeySpec, LocalFuture, ReplyError, Run};
-use crate::conn::Conn;
+use crate::commands::prelude::*;
 use crate::core_state::on_every_core;
 
 /// `PUBSUB CHANNELS [pattern] | NUMSUB [channel ...] | NUMPAT | HELP`.
-pub const PUBSUB: Command = Command {
-    name: "pubsub",
-    arity: -2,
-    flags: flags::PUBSUB | flags::LOADING | flags::STALE,
-    keys: KeySpec::None,
-    run: Run::Async(run),
-    group: "pubsub",
-    summary: "A container for Pub/Sub commands.",
-    since: "2.8.0",
-};
+// `super::PUBSUB` is the family, named like its container.
+pub const PUBSUB: Command = super::PUBSUB
+    .command("pubsub", -2, Run::Async(run))
+    .flags(Flags::PUBSUB.union(Flags::LOADING).union(Flags::STALE))
+    .doc("2.8.0", "A container for Pub/Sub commands.");
 
 const HELP: &[&str] = &[
     "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
