@@ -5,6 +5,7 @@ use crate::cmd::{Command, Family};
 
 mod command;
 mod config;
+mod describe;
 mod info;
 mod lastsave;
 mod memory;
