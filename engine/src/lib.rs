@@ -49,6 +49,7 @@ mod item;
 mod keyspace;
 pub mod mutation;
 pub mod numbers;
+pub mod propagate;
 pub mod route;
 pub mod routing;
 pub mod runtime;

@@ -5,9 +5,18 @@
 //! [`MutationSink`] called synchronously on the shard's own thread with a
 //! borrowed view of the resulting value, so it can copy exactly what it needs
 //! (or just the key). With no subscriber the only cost is one branch.
+//!
+//! A sink that persists or replicates writes asks for deltas
+//! ([`MutationSink::wants_deltas`]): a `Write` record then also carries,
+//! where the write was a change to a larger value (LPUSH onto a long list,
+//! HSET of one field), the deterministic command that redoes it
+//! ([`Mutation::delta`]), so that what is written out is proportional to
+//! the change, not to the value. [`crate::propagate`] turns any record into
+//! commands and applies them again.
 
 use bytes::Bytes;
 
+pub use crate::propagate::Arg;
 use crate::value::{Value, ValueRef};
 
 /// What happened to a key.
@@ -51,10 +60,16 @@ pub struct Mutation<'a> {
     pub key: &'a [u8],
     /// What happened.
     pub event: Event<'a>,
+    /// For a `Write`, when the sink asked for deltas and the write changed
+    /// part of a value: a Redis command (name first) that, applied to the
+    /// key's state before this record, gives its state after it. `None`:
+    /// the value in the event is the whole new state.
+    pub delta: Option<&'a [Arg<'a>]>,
 }
 
 impl Mutation<'_> {
-    /// Copies the record out, e.g. to send it to another thread.
+    /// Copies the record out, e.g. to send it to another thread. The delta
+    /// is left out: the owned event holds the whole value.
     pub fn to_owned(&self) -> OwnedMutation {
         OwnedMutation {
             shard: self.shard,
@@ -129,6 +144,13 @@ pub struct OwnedMutation {
 pub trait MutationSink {
     /// Called once per mutation, in sequence order.
     fn record(&mut self, m: &Mutation<'_>);
+
+    /// Whether `Write` records should carry [`Mutation::delta`]. Asked
+    /// once, when the sink is subscribed; building deltas costs a little
+    /// per write, so only sinks that write records out say yes.
+    fn wants_deltas(&self) -> bool {
+        false
+    }
 }
 
 impl<F: FnMut(&Mutation<'_>)> MutationSink for F {

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::eviction::{EvictionPolicy, KeyspaceView, PolicyKind};
 use crate::item::{Item, NewValue, INLINE_MAX};
 use crate::keyspace::{Keyspace, KEY_OVERHEAD};
-use crate::mutation::{Event, Mutation, MutationSink};
+use crate::mutation::{Arg, Event, Mutation, MutationSink};
 use crate::stats::ShardStats;
 use crate::types::StrOrigin;
 use crate::value::{Kind, Value, ValueRef};
@@ -121,6 +121,8 @@ pub struct Shard {
     used: usize,
     seq: u64,
     sink: Option<Box<dyn MutationSink>>,
+    /// The subscriber wants deltas (see [`MutationSink::wants_deltas`]).
+    deltas: bool,
     pub(crate) rng: SmallRng,
     stats: Counters,
     /// Unix seconds, refreshed by the active expiry cycle (every 100 ms):
@@ -162,6 +164,7 @@ impl Shard {
             used: 0,
             seq: 0,
             sink: None,
+            deltas: false,
             rng: SmallRng::seed_from_u64(config.seed.wrapping_add(id as u64)),
             stats: Counters::default(),
             access_clock: 0,
@@ -205,11 +208,13 @@ impl Shard {
     /// Subscribes `sink` to this shard's mutation stream, replacing (and
     /// returning) any previous subscriber.
     pub fn subscribe(&mut self, sink: Box<dyn MutationSink>) -> Option<Box<dyn MutationSink>> {
+        self.deltas = sink.wants_deltas();
         self.sink.replace(sink)
     }
 
     /// Removes the mutation subscriber.
     pub fn unsubscribe(&mut self) -> Option<Box<dyn MutationSink>> {
+        self.deltas = false;
         self.sink.take()
     }
 
@@ -735,7 +740,10 @@ impl Shard {
             it
         });
         self.used = (self.used + delta.1).saturating_sub(delta.0);
-        self.emit_slot(slot);
+        self.emit_slot_delta(slot, |args| match expire {
+            Some(at) => args.extend([Arg::Bytes(b"PEXPIREAT"), Arg::Key, Arg::Uint(at)]),
+            None => args.extend([Arg::Bytes(b"PERSIST"), Arg::Key]),
+        });
     }
 
     /// Runs `f` on the boxed collection in `slot`. `f` returns its result and
@@ -745,6 +753,22 @@ impl Shard {
     /// Only for collection kinds: strings are replaced with
     /// [`replace_str`](Self::replace_str).
     pub(crate) fn modify<R>(&mut self, slot: u32, f: impl FnOnce(&mut Value) -> (R, bool)) -> R {
+        self.modify_delta(slot, f, |_, _| {})
+    }
+
+    /// [`modify`](Self::modify) that describes the change: `delta` gets
+    /// `f`'s result and writes the command that redoes the change (the key
+    /// as [`Arg::Key`]; what it takes from the result as [`Arg::Owned`])
+    /// on the value as it was (see [`Mutation::delta`]). It runs only when
+    /// the subscriber wants deltas, and only when `f` changed the value
+    /// and left it non-empty (an emptied collection is recorded as a
+    /// delete).
+    pub(crate) fn modify_delta<'x, R>(
+        &mut self,
+        slot: u32,
+        f: impl FnOnce(&mut Value) -> (R, bool),
+        delta: impl FnOnce(&R, &mut Vec<Arg<'x>>),
+    ) -> R {
         let Some(value) = self.ks.get_mut(slot).and_then(Item::value_mut) else {
             panic!("modify on a slot without a boxed value");
         };
@@ -759,7 +783,7 @@ impl Shard {
         if empty {
             self.remove_slot(slot, Event::Delete);
         } else {
-            self.emit_slot(slot);
+            self.emit_slot_delta(slot, |args| delta(&result, args));
         }
         result
     }
@@ -792,19 +816,34 @@ impl Shard {
         self.seq += 1;
         if let Some(sink) = self.sink.as_mut() {
             let db = self.ks.logical(item.db());
-            sink.record(&Mutation { shard: self.id, seq: self.seq, db, key: item.key(), event });
+            sink.record(&Mutation { shard: self.id, seq: self.seq, db, key: item.key(), event, delta: None });
         }
     }
 
-    /// Emits a `Write` record for the key in `slot`.
+    /// Emits a `Write` record for the key in `slot`, the whole value
+    /// standing for the change.
     #[inline]
     fn emit_slot(&mut self, slot: u32) {
+        self.emit_slot_delta(slot, |_| {});
+    }
+
+    /// Emits a `Write` record for the key in `slot`; when the subscriber
+    /// wants deltas, `delta` writes the command that redoes the change, the
+    /// key as [`Arg::Key`] (leaving the vector empty means "the whole
+    /// value").
+    #[inline]
+    pub(crate) fn emit_slot_delta<'x>(&mut self, slot: u32, delta: impl FnOnce(&mut Vec<Arg<'x>>)) {
         self.seq += 1;
         if let Some(sink) = self.sink.as_mut() {
             if let Some(it) = self.ks.get(slot) {
                 let event = Event::Write { value: it.value(), expire_at: it.expire() };
                 let db = self.ks.logical(it.db());
-                sink.record(&Mutation { shard: self.id, seq: self.seq, db, key: it.key(), event });
+                let mut args = Vec::new();
+                if self.deltas {
+                    delta(&mut args);
+                }
+                let delta = (!args.is_empty()).then_some(&args[..]);
+                sink.record(&Mutation { shard: self.id, seq: self.seq, db, key: it.key(), event, delta });
             }
         }
     }
@@ -812,7 +851,7 @@ impl Shard {
     fn emit_bare(&mut self, db: u8, event: Event<'_>) {
         self.seq += 1;
         if let Some(sink) = self.sink.as_mut() {
-            sink.record(&Mutation { shard: self.id, seq: self.seq, db, key: b"", event });
+            sink.record(&Mutation { shard: self.id, seq: self.seq, db, key: b"", event, delta: None });
         }
     }
 

@@ -171,7 +171,7 @@ mod tests {
     fn write(k: &KeyEvents, db: u8, key: &[u8]) {
         let value = coreshard_engine::Value::Str(Bytes::from_static(b"v"));
         let event = Event::Write { value: value.as_ref(), expire_at: None };
-        k.on_mutation(&Mutation { shard: 0, seq: 1, db, key, event }, &Waiters::default());
+        k.on_mutation(&Mutation { shard: 0, seq: 1, db, key, event, delta: None }, &Waiters::default());
     }
 
     #[test]
@@ -206,7 +206,7 @@ mod tests {
         k.watch(2, Bytes::from_static(b"c"), in2.clone());
         k.block_on(3, Bytes::from_static(b"q"));
         k.block_on(2, Bytes::from_static(b"r"));
-        let swap = Mutation { shard: 0, seq: 1, db: 1, key: b"", event: Event::SwapDb { with: 3 } };
+        let swap = Mutation { shard: 0, seq: 1, db: 1, key: b"", event: Event::SwapDb { with: 3 }, delta: None };
         k.on_mutation(&swap, &Waiters::default());
         assert!(in1.is_set() && in3.is_set());
         assert!(!in2.is_set());
