@@ -19,4 +19,5 @@
 //! # Ok::<(), rdb::RestoreError>(())
 //! ```
 
+pub mod log;
 pub mod rdb;

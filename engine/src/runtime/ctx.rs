@@ -9,6 +9,7 @@ use crate::routing::Router;
 use crate::shard::Shard;
 
 use super::core::{yield_now, CoreLocal, ShardCore};
+use super::durable::{self, Durability};
 use super::handle::Handle;
 use super::mesh::{next_tx, Message, ReplyTo, TxId};
 
@@ -109,12 +110,29 @@ impl ShardCtx {
             return Ok(self.with(|s| f(s, &self.core.local)).await);
         }
         let (reply, rx) = ReplyTo::channel(&self.core.shared, self.core.id);
-        let job = Box::new(move |s: &mut Shard, l: &CoreLocal| reply.send(f(s, l)));
+        let job = Box::new(move |s: &mut Shard, l: &CoreLocal| {
+            let mark = durable::mark();
+            let r = f(s, l);
+            durable::deliver(mark, move || reply.send(r));
+        });
         match self.joined_tx(shard) {
             Some(tx) => self.send(shard, Message::TxRun { tx, job }).await?,
             None => self.send(shard, Message::Run(job)).await?,
         }
         rx.await.map_err(|_| Error::ShardStopped(shard))
+    }
+
+    /// Installs the durability barrier of this shard (see [`Durability`]):
+    /// from now on, results of work done here for other threads wait until
+    /// the records it may depend on are safe.
+    pub fn set_durability(&self, d: Rc<Durability>) {
+        durable::install(d);
+    }
+
+    /// This shard's durability barrier, if one is installed.
+    #[inline]
+    pub fn durability(&self) -> Option<Rc<Durability>> {
+        durable::current()
     }
 
     /// Installs the value the application keeps on this shard's thread
@@ -270,7 +288,11 @@ impl Txn {
             return self.ctx.core.run(f).ok_or(Error::ShardStopped(shard));
         }
         let (reply, rx) = ReplyTo::channel(&self.ctx.core.shared, self.ctx.core.id);
-        let job = Box::new(move |s: &mut Shard, l: &CoreLocal| reply.send(f(s, l)));
+        let job = Box::new(move |s: &mut Shard, l: &CoreLocal| {
+            let mark = durable::mark();
+            let r = f(s, l);
+            durable::deliver(mark, move || reply.send(r));
+        });
         self.ctx.send(shard, Message::TxRun { tx: self.id, job }).await?;
         rx.await.map_err(|_| Error::ShardStopped(shard))
     }
@@ -292,7 +314,11 @@ impl Txn {
             }
             let (reply, rx) = ReplyTo::channel(&self.ctx.core.shared, self.ctx.core.id);
             let g = f.clone();
-            let job = Box::new(move |sh: &mut Shard, _: &CoreLocal| reply.send(g(sh)));
+            let job = Box::new(move |sh: &mut Shard, _: &CoreLocal| {
+                let mark = durable::mark();
+                let r = g(sh);
+                durable::deliver(mark, move || reply.send(r));
+            });
             self.ctx.send(s, Message::TxRun { tx: self.id, job }).await?;
             pending.push(Some((s, rx)));
         }

@@ -12,6 +12,7 @@ use crate::stats::ShardStats;
 
 use super::core::CoreLocal;
 use super::ctx::{spawn_local, ShardCtx};
+use super::durable;
 use super::mesh::Message;
 use super::Shared;
 
@@ -183,7 +184,11 @@ impl Handle {
             return Pending::ready(Err(Error::ShardStopped(shard)));
         }
         let (tx, rx) = oneshot::channel();
-        inbox.push_external(Message::Run(Box::new(move |s, l| drop(tx.send(f(s, l))))));
+        inbox.push_external(Message::Run(Box::new(move |s, l| {
+            let mark = durable::mark();
+            let r = f(s, l);
+            durable::deliver(mark, move || drop(tx.send(r)));
+        })));
         Pending::new(rx, shard)
     }
 
@@ -211,7 +216,9 @@ impl Handle {
         let (tx, rx) = oneshot::channel();
         inbox.push_external(Message::Core(Box::new(move |core| {
             spawn_local(core, move |ctx| async move {
-                let _ = tx.send(f(ctx).await);
+                let mark = durable::mark();
+                let r = f(ctx).await;
+                durable::deliver(mark, move || drop(tx.send(r)));
             });
         })));
         Pending::new(rx, shard)

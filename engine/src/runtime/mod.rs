@@ -4,6 +4,7 @@
 
 mod core;
 mod ctx;
+mod durable;
 mod handle;
 mod mesh;
 mod ops;
@@ -25,6 +26,7 @@ use crate::shard::{Shard, ShardConfig};
 
 pub use self::core::CoreLocal;
 pub use self::ctx::{ShardCtx, Txn};
+pub use self::durable::Durability;
 pub use self::handle::{Handle, Pending};
 
 use self::core::ShardCore;
