@@ -153,6 +153,22 @@ pub trait MutationSink {
     }
 }
 
+/// Several subscribers, each given every record in turn (see
+/// [`Shard::add_sink`](crate::Shard::add_sink)).
+pub struct Tee(pub Vec<Box<dyn MutationSink>>);
+
+impl MutationSink for Tee {
+    fn record(&mut self, m: &Mutation<'_>) {
+        for s in &mut self.0 {
+            s.record(m);
+        }
+    }
+
+    fn wants_deltas(&self) -> bool {
+        self.0.iter().any(|s| s.wants_deltas())
+    }
+}
+
 impl<F: FnMut(&Mutation<'_>)> MutationSink for F {
     fn record(&mut self, m: &Mutation<'_>) {
         self(m)

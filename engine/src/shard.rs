@@ -212,6 +212,16 @@ impl Shard {
         self.sink.replace(sink)
     }
 
+    /// Adds `sink` to this shard's mutation subscribers: each record goes
+    /// to the subscribers in the order they were added.
+    pub fn add_sink(&mut self, sink: Box<dyn MutationSink>) {
+        let all = match self.sink.take() {
+            None => sink,
+            Some(prev) => Box::new(crate::mutation::Tee(vec![prev, sink])),
+        };
+        self.subscribe(all);
+    }
+
     /// Removes the mutation subscriber.
     pub fn unsubscribe(&mut self) -> Option<Box<dyn MutationSink>> {
         self.deltas = false;

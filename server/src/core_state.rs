@@ -124,7 +124,7 @@ impl CoreState {
     pub async fn install(ctx: &ShardCtx, core: Rc<CoreState>) {
         ctx.set_local(core.clone());
         let sink = core.sink();
-        ctx.with(move |s| s.subscribe(sink)).await;
+        ctx.with(move |s| s.add_sink(sink)).await;
         monoio::spawn(crate::blocking::serve_loop(ctx.clone(), core));
     }
 

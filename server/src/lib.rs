@@ -25,6 +25,7 @@ pub mod core_state;
 pub mod error;
 pub mod keyevents;
 pub mod listener;
+mod persist;
 pub mod pubsub;
 pub mod resp;
 pub mod server;

@@ -23,7 +23,14 @@ fn main() -> anyhow::Result<()> {
         )
         .init();
 
-    let server = Server::start(config)?;
+    // A write past the file size limit (RLIMIT_FSIZE) then fails with
+    // EFBIG, which the log reports and retries like a full disk, instead
+    // of the signal killing the process.
+    signal_hook::flag::register(signal_hook::consts::SIGXFSZ, std::sync::Arc::default())?;
+    let server = Server::start(config).map_err(|e| {
+        tracing::error!(error = %e, "cannot start");
+        e
+    })?;
     let state = server.state().clone();
     state.set_log_reloader(Box::new(move |level| {
         filter_handle.reload(EnvFilter::new(log_directive(level))).map_err(|e| e.to_string())

@@ -11,6 +11,8 @@ use arc_swap::ArcSwap;
 use coreshard_engine::runtime::{IoPreference, Pinning};
 use coreshard_engine::{Engine, Handle, IoBackend, ShardCtx};
 
+use coreshard_persistence::log::LogStatus;
+
 use crate::config::Config;
 use crate::core_state::CoreState;
 use crate::listener;
@@ -66,6 +68,8 @@ pub struct ServerState {
     /// Applies a new `loglevel` to the process's logger (installed by the
     /// binary, which owns the logger).
     log_reloader: Mutex<Option<LogReloader>>,
+    /// The shards' logs, when `appendonly` is on.
+    pub log: Option<Arc<LogStatus>>,
 }
 
 /// Applies a log level name (`debug`, `verbose`, `notice`, `warning`,
@@ -152,6 +156,9 @@ pub enum StartError {
     /// The engine did not start.
     #[error(transparent)]
     Engine(#[from] coreshard_engine::runtime::BuildError),
+    /// The data directory could not be read back or written.
+    #[error("{0}")]
+    Persistence(String),
     /// A port could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -183,6 +190,12 @@ impl Server {
             .thread_name("coreshard-shard")
             .build()?;
         let shards = engine.shards();
+        // The data first: no client sees the keyspace before it is whole.
+        let log = if config.appendonly {
+            Some(crate::persist::open_logs(&engine, &config).map_err(StartError::Persistence)?)
+        } else {
+            None
+        };
         let state = Arc::new(ServerState {
             settings: ArcSwap::from_pointee(config.clone()),
             handle: engine.handle(),
@@ -198,6 +211,7 @@ impl Server {
             shutdown: Shutdown::default(),
             slowlog: SlowLog::new(config.slowlog_log_slower_than, config.slowlog_max_len),
             log_reloader: Mutex::new(None),
+            log,
         });
         // Each core's state, then its listeners, on the shard's own thread:
         // the listener's io_uring belongs to that core's loop.

@@ -36,9 +36,11 @@ pub struct Durability {
     failing: Cell<bool>,
     /// Results waiting for `durable` to reach their sequence number, in
     /// order.
-    held: RefCell<VecDeque<(u64, Held)>>,
+    /// Each with the sequence number it waits for and whether the work
+    /// that produced it appended records.
+    held: RefCell<VecDeque<(u64, bool, Held)>>,
     /// Tasks on this thread waiting for a sequence number.
-    waiters: RefCell<Vec<(u64, Waker)>>,
+    waiters: RefCell<Vec<Waker>>,
     /// The writer's task, waiting for records.
     writer: RefCell<Option<Waker>>,
 }
@@ -91,7 +93,7 @@ impl Durability {
             let next = {
                 let mut held = self.held.borrow_mut();
                 match held.front() {
-                    Some((s, _)) if *s <= seq => held.pop_front().map(|(_, f)| f),
+                    Some((s, _, _)) if *s <= seq => held.pop_front().map(|(_, _, f)| f),
                     _ => None,
                 }
             };
@@ -100,23 +102,30 @@ impl Durability {
                 None => break,
             }
         }
-        let mut ready = Vec::new();
-        self.waiters.borrow_mut().retain(|(s, w)| {
-            if *s <= seq {
-                ready.push(w.clone());
-                false
-            } else {
-                true
-            }
-        });
+        self.wake_waiters();
+    }
+
+    fn wake_waiters(&self) {
+        let ready = std::mem::take(&mut *self.waiters.borrow_mut());
         for w in ready {
             w.wake();
         }
     }
 
     /// Says whether the writer is failing (see [`is_failing`](Self::is_failing)).
+    /// Results held that appended nothing are released when it starts.
     pub fn set_failing(&self, failing: bool) {
-        self.failing.set(failing);
+        if failing == self.failing.replace(failing) {
+            return;
+        }
+        if failing {
+            let (free, keep): (Vec<_>, Vec<_>) = self.held.borrow_mut().drain(..).partition(|(_, wrote, _)| !wrote);
+            self.held.borrow_mut().extend(keep);
+            for (_, _, f) in free {
+                f();
+            }
+        }
+        self.wake_waiters();
     }
 
     /// The writer cannot make records safe right now. Results of work that
@@ -134,7 +143,22 @@ impl Durability {
             if self.durable.get() >= seq {
                 return Poll::Ready(());
             }
-            self.waiters.borrow_mut().push((seq, cx.waker().clone()));
+            self.waiters.borrow_mut().push(cx.waker().clone());
+            Poll::Pending
+        })
+    }
+
+    /// Resolves once what the caller may depend on is safe: every record
+    /// up to the last one appended now, or, while the writer is failing
+    /// and nothing was appended since `mark` (the caller's work wrote
+    /// nothing), at once.
+    pub fn settled(&self, mark: u64) -> impl Future<Output = ()> + '_ {
+        let seq = self.appended.get();
+        poll_fn(move |cx| {
+            if self.durable.get() >= seq || (self.failing.get() && self.appended.get() == mark) {
+                return Poll::Ready(());
+            }
+            self.waiters.borrow_mut().push(cx.waker().clone());
             Poll::Pending
         })
     }
@@ -159,7 +183,7 @@ impl Durability {
             f();
             return;
         }
-        self.held.borrow_mut().push_back((seq, Box::new(f)));
+        self.held.borrow_mut().push_back((seq, seq != mark, Box::new(f)));
     }
 }
 

@@ -269,7 +269,7 @@ impl Writer {
                         logged = true;
                     }
                     self.durability.set_failing(true);
-                    self.status.set_error(self.shard, Some(e.to_string()));
+                    self.status.set_error(self.shard, Some(strerror(&e)));
                     monoio::time::sleep(RETRY).await;
                 }
             }
@@ -284,7 +284,7 @@ impl Writer {
             "cannot sync the log; writes are refused until the server restarts"
         );
         self.durability.set_failing(true);
-        self.status.set_error(self.shard, Some(format!("fsync failed: {e}")));
+        self.status.set_error(self.shard, Some(format!("fsync failed: {}", strerror(e))));
     }
 }
 
@@ -306,6 +306,15 @@ impl Drop for Writer {
         if self.fsync != Fsync::No {
             let _ = self.sync_file.sync_data();
         }
+    }
+}
+
+/// An I/O error as `strerror` words it (what Redis's replies quote).
+fn strerror(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(at) => text[..at].to_string(),
+        None => text,
     }
 }
 
@@ -335,7 +344,7 @@ async fn sync_every_second(
                 broken.set(true);
                 tracing::error!(shard, error = %e, "cannot sync the log; writes are refused until the server restarts");
                 durability.set_failing(true);
-                status.set_error(shard, Some(format!("fsync failed: {e}")));
+                status.set_error(shard, Some(format!("fsync failed: {}", strerror(&e))));
                 return;
             }
         }

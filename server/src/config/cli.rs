@@ -79,6 +79,23 @@ pub struct Cli {
     /// Most entries the slow log keeps [default: 128].
     #[arg(long, value_name = "N")]
     pub slowlog_max_len: Option<usize>,
+    /// Data directory: each shard's log goes in `<dir>/shard-N/`
+    /// [default: ./data].
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Whether writes are logged to `dir` and read back at start (yes/no)
+    /// [default: yes].
+    #[arg(long, value_name = "yes|no")]
+    pub appendonly: Option<String>,
+    /// When the log is synced to disk: always (before each write is
+    /// acknowledged), everysec, or no (left to the kernel) [default:
+    /// everysec].
+    #[arg(long, value_name = "always|everysec|no")]
+    pub appendfsync: Option<String>,
+    /// At start, cut a log at damage found before its end (losing what
+    /// follows) instead of refusing to start (yes/no) [default: no].
+    #[arg(long, value_name = "yes|no")]
+    pub aof_truncate_corrupt: Option<String>,
 }
 
 /// The TOML file: the same settings as the flags.
@@ -104,6 +121,10 @@ pub(super) struct FileConfig {
     pub(super) pubsub_output_limit: Option<Size>,
     pub(super) slowlog_log_slower_than: Option<i64>,
     pub(super) slowlog_max_len: Option<usize>,
+    pub(super) dir: Option<PathBuf>,
+    pub(super) appendonly: Option<Toggle>,
+    pub(super) appendfsync: Option<String>,
+    pub(super) aof_truncate_corrupt: Option<Toggle>,
 }
 
 /// A yes/no setting: TOML booleans or "yes"/"no" strings.

@@ -5,8 +5,10 @@
 //! this file holds the effective [`Config`] and merges the sources.
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 
 use coreshard_engine::PolicyKind;
+use coreshard_persistence::log::Fsync;
 
 mod cli;
 mod values;
@@ -56,6 +58,14 @@ pub struct Config {
     pub slowlog_log_slower_than: i64,
     /// Slow log length.
     pub slowlog_max_len: usize,
+    /// Data directory.
+    pub dir: PathBuf,
+    /// Whether writes are logged.
+    pub appendonly: bool,
+    /// When the log is synced.
+    pub appendfsync: Fsync,
+    /// Whether damage before a log's end is cut at start.
+    pub aof_truncate_corrupt: bool,
 }
 
 impl Default for Config {
@@ -81,6 +91,10 @@ impl Default for Config {
             pubsub_output_limit: 32 * 1024 * 1024,
             slowlog_log_slower_than: 10_000,
             slowlog_max_len: 128,
+            dir: PathBuf::from("./data"),
+            appendonly: true,
+            appendfsync: Fsync::EverySec,
+            aof_truncate_corrupt: false,
         }
     }
 }
@@ -176,6 +190,19 @@ impl Config {
         }
         if let Some(n) = cli.slowlog_max_len.or(file.slowlog_max_len) {
             c.slowlog_max_len = n;
+        }
+        if let Some(d) = cli.dir.or(file.dir) {
+            c.dir = d;
+        }
+        if let Some(b) = toggle(cli.appendonly, file.appendonly)? {
+            c.appendonly = b;
+        }
+        if let Some(p) = cli.appendfsync.or(file.appendfsync) {
+            c.appendfsync =
+                Fsync::from_name(&p).ok_or_else(|| format!("appendfsync must be always, everysec or no, got {p:?}"))?;
+        }
+        if let Some(b) = toggle(cli.aof_truncate_corrupt, file.aof_truncate_corrupt)? {
+            c.aof_truncate_corrupt = b;
         }
         if c.shard_ports && u32::from(c.shard_port_base) + c.shards as u32 > 65536 {
             return Err("shard ports would exceed 65535".into());

@@ -166,6 +166,12 @@ impl Conn {
         if !self.authed && !cmd.flags.contains(flags::Flags::NO_AUTH) && self.server.settings().requirepass.is_some() {
             return Err(ReplyError::text("NOAUTH Authentication required."));
         }
+        // Redis refuses writes (and PING) while its log cannot be written.
+        if cmd.flags.contains(flags::Flags::WRITE) || cmd.name == "ping" {
+            if let Some(e) = self.server.log.as_ref().and_then(|l| l.write_error()) {
+                return Err(ReplyError(format!("MISCONF Errors writing to the AOF file: {e}").into()));
+            }
+        }
         Ok(())
     }
 

@@ -171,10 +171,22 @@ impl Io {
 impl Conn {
     /// Writes the reply buffer; false when the client is gone.
     pub async fn write_out(&mut self) -> bool {
+        self.wait_durable().await;
         self.client.obuf.set(self.out.len());
         let ok = self.io.write(&mut self.out).await;
         self.client.obuf.set(0);
         ok
+    }
+
+    /// Waits until the writes this connection's replies may depend on are
+    /// safe in the shard's log (at once when nothing is pending). While the
+    /// log cannot be written, replies to what appended nothing go out.
+    async fn wait_durable(&mut self) {
+        let Some(d) = self.durability.as_ref() else { return };
+        if d.is_pending() {
+            d.settled(self.durable_mark).await;
+        }
+        self.durable_mark = d.last_appended();
     }
 
     /// Reads more request bytes (giving up after the idle `timeout`, outside

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
+use coreshard_engine::runtime::Durability;
 use coreshard_engine::ShardCtx;
 use monoio::net::TcpStream;
 
@@ -103,6 +104,10 @@ pub struct Conn {
     /// The command looked up last: pipelines and busy clients mostly
     /// repeat one command, and comparing its name is cheaper than hashing.
     last_cmd: Cell<Option<&'static Command>>,
+    /// This shard's durability barrier, when writes are logged.
+    durability: Option<Rc<Durability>>,
+    /// The barrier's last appended record when replies were last written.
+    durable_mark: u64,
 }
 
 impl Conn {
@@ -119,7 +124,10 @@ impl Conn {
         let limits = Limits { max_bulk: settings.proto_max_bulk_len as i64, authenticated: authed };
         let subs = Subscriptions::new(settings.pubsub_output_limit as usize);
         drop(settings);
+        let durability = ctx.durability();
+        let durable_mark = durability.as_ref().map_or(0, |d| d.last_appended());
         Conn {
+            durability,
             ctx,
             core,
             server,
@@ -136,6 +144,7 @@ impl Conn {
             pipeline: pipeline::Pipeline::default(),
             slow_mark: None,
             last_cmd: Cell::new(None),
+            durable_mark,
         }
     }
 

@@ -16,7 +16,7 @@ pub mod diff;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -151,7 +151,7 @@ fn wait_child(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
 }
 
 /// Sends signal `sig` to `pid` through kill(1), which keeps these tests free of `unsafe`.
-fn signal_pid(pid: u32, sig: i32) {
+pub fn signal_pid(pid: u32, sig: i32) {
     let status = Command::new("kill")
         .arg(format!("-{sig}"))
         .arg(pid.to_string())
@@ -175,6 +175,7 @@ pub struct Coreshard {
     shard_ports_enabled: bool,
     log_path: PathBuf,
     dir: TempDir,
+    args: Vec<String>,
 }
 
 impl Coreshard {
@@ -204,42 +205,101 @@ impl Coreshard {
     fn try_start_on(port: u16, shards: usize, extra_args: &[&str]) -> Result<Coreshard, String> {
         let dir = TempDir::new("server");
         let log_path = dir.join("server.log");
-        let log = File::create(&log_path).unwrap_or_else(|e| panic!("cannot create {}: {e}", log_path.display()));
-        let log_err = log.try_clone().unwrap_or_else(|e| panic!("cannot clone log file handle: {e}"));
         let shard_port_base = port + 1;
         let shard_ports_enabled = !extra_args.windows(2).any(|w| w[0] == "--shard-ports" && w[1] == "no");
-        let child = Command::new(env!("CARGO_BIN_EXE_coreshard-server"))
+        let args: Vec<String> = extra_args.iter().map(|a| a.to_string()).collect();
+        let child = Self::spawn(dir.path(), &log_path, port, shards, &args);
+        let mut server = Coreshard { child, port, shard_port_base, shards, shard_ports_enabled, log_path, dir, args };
+        server.wait_ready()?;
+        Ok(server)
+    }
+
+    fn spawn(dir: &Path, log_path: &Path, port: u16, shards: usize, extra_args: &[String]) -> Child {
+        let log = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log_path)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", log_path.display()));
+        let log_err = log.try_clone().unwrap_or_else(|e| panic!("cannot clone log file handle: {e}"));
+        Command::new(env!("CARGO_BIN_EXE_coreshard-server"))
             .args(["--port", &port.to_string()])
-            .args(["--shard-port-base", &shard_port_base.to_string()])
+            .args(["--shard-port-base", &(port + 1).to_string()])
             .args(["--shards", &shards.to_string()])
             .args(["--pin-cores", "off"])
             .args(extra_args)
             // Anything the server writes relative to its working directory lands in the temp dir.
-            .current_dir(dir.path())
+            .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(log_err))
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot spawn coreshard-server: {e}"));
-        let mut server = Coreshard { child, port, shard_port_base, shards, shard_ports_enabled, log_path, dir };
+            .unwrap_or_else(|e| panic!("cannot spawn coreshard-server: {e}"))
+    }
 
-        let mut ports = vec![port];
-        if shard_ports_enabled {
-            ports.extend((0..shards).map(|i| shard_port_base + i as u16));
+    fn wait_ready(&mut self) -> Result<(), String> {
+        let mut ports = vec![self.port];
+        if self.shard_ports_enabled {
+            ports.extend((0..self.shards).map(|i| self.shard_port_base + i as u16));
         }
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
-            if let Ok(Some(status)) = server.child.try_wait() {
-                return Err(format!("exited early with {status}\n{}", server.log()));
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!("exited early with {status}\n{}", self.log()));
             }
             if ports.iter().all(|&p| port_accepts(p)) {
-                return Ok(server);
+                return Ok(());
             }
             if Instant::now() >= deadline {
-                server.kill();
-                return Err(format!("ports {ports:?} not all accepting after {START_TIMEOUT:?}\n{}", server.log()));
+                self.kill();
+                return Err(format!("ports {ports:?} not all accepting after {START_TIMEOUT:?}\n{}", self.log()));
             }
             thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGKILLs the server and starts it again in the same directory, on
+    /// the same ports, with the same flags (plus `more_args`): what a crash
+    /// and a restart do to its data.
+    pub fn restart(&mut self, more_args: &[&str]) {
+        self.kill();
+        let mut args = self.args.clone();
+        args.extend(more_args.iter().map(|a| a.to_string()));
+        // A killed process's io_uring is torn down by the kernel after the
+        // process is gone, and the listening sockets with it: until then
+        // the ports still accept (into a queue nobody serves) and are taken.
+        let deadline = Instant::now() + START_TIMEOUT;
+        while port_accepts(self.port) && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(20));
+        }
+        loop {
+            self.child = Self::spawn(self.dir.path(), &self.log_path, self.port, self.shards, &args);
+            match self.wait_ready() {
+                Ok(()) => return,
+                Err(log) if log.contains("in use") && Instant::now() < deadline => {
+                    thread::sleep(Duration::from_millis(50));
+                }
+                Err(log) => panic!("coreshard-server did not restart on port {}. Log:\n{log}", self.port),
+            }
+        }
+    }
+
+    /// Starts the server again after it exited (or was killed), expecting
+    /// it to fail: returns its log once it exits.
+    pub fn restart_expecting_failure(&mut self, more_args: &[&str]) -> String {
+        self.kill();
+        let deadline = Instant::now() + START_TIMEOUT;
+        while port_accepts(self.port) && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(20));
+        }
+        let mut args = self.args.clone();
+        args.extend(more_args.iter().map(|a| a.to_string()));
+        self.child = Self::spawn(self.dir.path(), &self.log_path, self.port, self.shards, &args);
+        match wait_child(&mut self.child, START_TIMEOUT) {
+            Some(status) => {
+                assert!(!status.success(), "expected a failed start");
+                self.log()
+            }
+            None => panic!("coreshard-server started although it should have refused. Log:\n{}", self.log()),
         }
     }
 

@@ -189,8 +189,23 @@ fn render(conn: &Conn, want: &[bool], cores: &[CoreInfo]) -> String {
                 let _ = writeln!(w, "rdb_bgsave_in_progress:0");
                 let _ = writeln!(w, "rdb_last_save_time:{}", server.started_unix);
                 let _ = writeln!(w, "rdb_last_bgsave_status:ok");
-                let _ = writeln!(w, "aof_enabled:0");
+                let log = server.log.as_deref();
+                let _ = writeln!(w, "aof_enabled:{}", u8::from(log.is_some()));
                 let _ = writeln!(w, "aof_rewrite_in_progress:0");
+                let _ = writeln!(w, "aof_rewrite_scheduled:0");
+                let _ = writeln!(w, "aof_last_rewrite_time_sec:-1");
+                let _ = writeln!(w, "aof_current_rewrite_time_sec:-1");
+                let _ = writeln!(w, "aof_last_bgrewrite_status:ok");
+                let _ = writeln!(w, "aof_rewrites:0");
+                let failing = log.and_then(|l| l.write_error()).is_some();
+                let _ = writeln!(w, "aof_last_write_status:{}", if failing { "err" } else { "ok" });
+                if let Some(l) = log {
+                    let _ = writeln!(w, "aof_current_size:{}", l.size());
+                    // Writes and syncs of the shards' logs: with group commit,
+                    // far fewer than the writes they carried.
+                    let _ = writeln!(w, "aof_writes:{}", l.writes());
+                    let _ = writeln!(w, "aof_fsyncs:{}", l.syncs());
+                }
             }
             "stats" => {
                 let _ = writeln!(w, "# Stats");
