@@ -205,6 +205,15 @@ impl Shard {
         }
     }
 
+    /// Whether the subscriber wants deltas ([`MutationSink::wants_deltas`]).
+    /// A write whose delta needs more than its result (which of its
+    /// arguments took effect: the members SADD added) notes that only when
+    /// this says so; see [`Noted`](crate::types::Noted).
+    #[inline]
+    pub(crate) fn wants_deltas(&self) -> bool {
+        self.deltas
+    }
+
     /// Subscribes `sink` to this shard's mutation stream, replacing (and
     /// returning) any previous subscriber.
     pub fn subscribe(&mut self, sink: Box<dyn MutationSink>) -> Option<Box<dyn MutationSink>> {

@@ -74,6 +74,14 @@ pub(crate) fn log_bytes(log: &[Logged]) -> usize {
     log.iter().flat_map(|(_, args)| args.iter()).map(Bytes::len).sum()
 }
 
+/// The commands of `log` as text, one string per command, arguments
+/// separated by spaces.
+pub(crate) fn text(log: &[Logged]) -> Vec<String> {
+    log.iter()
+        .map(|(_, args)| args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
 fn b(s: &str) -> Bytes {
     Bytes::copy_from_slice(s.as_bytes())
 }

@@ -1035,16 +1035,7 @@ mod tests {
     /// same keyspace, and a change to a list is a command of its own size.
     mod deltas {
         use super::*;
-        use crate::propagate::tests::{log_bytes, round_trip, Logged};
-
-        /// The commands of `log` as text, one string per command.
-        fn text(log: &[Logged]) -> Vec<String> {
-            log.iter()
-                .map(|(_, args)| {
-                    args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>().join(" ")
-                })
-                .collect()
-        }
+        use crate::propagate::tests::{log_bytes, round_trip, text};
 
         #[test]
         fn pushes_and_pops() {
