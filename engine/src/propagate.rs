@@ -17,7 +17,7 @@
 //! | a delete, expiry or eviction | `DEL key` |
 //! | a TTL change | `PEXPIREAT key ms`, `PERSIST key` |
 //! | a delta on a string | `APPEND key tail`, `SETRANGE key offset value` |
-//! | a delta on a list | `LPUSH`/`RPUSH key e ...`, `LPOP`/`RPOP key count`, `LSET key index e`, `LINSERT key BEFORE\|AFTER pivot e`, `LREM key count e`, `LTRIM key start stop` |
+//! | a delta on a list | `LPUSH`/`RPUSH key e ...`, `LPOP`/`RPOP key count`, `LSET key index e`, `LINSERT key BEFORE\|AFTER pivot e`, `LREM key count e`, `LTRIM key start stop`, `LMOVE key key LEFT\|RIGHT LEFT\|RIGHT` (a rotation: source and destination are the same key) |
 //! | a delta on a hash | `HSET key f v ...`, `HDEL key f ...` |
 //! | a delta on a set | `SADD key m ...`, `SREM key m ...` |
 //! | a delta on a sorted set | `ZADD key score member ...` (plain: sets the score), `ZREM key m ...` |
@@ -32,7 +32,7 @@ use crate::error::{Error, Result};
 use crate::mutation::{Event, Mutation};
 use crate::numbers::{string2d, string2ll, write_double};
 use crate::shard::Shard;
-use crate::types::{InsertWhere, SetOptions, ZAddOptions};
+use crate::types::{InsertWhere, ListSide, SetOptions, ZAddOptions};
 use crate::value::ValueRef;
 
 /// One argument of a propagated command.
@@ -78,6 +78,30 @@ impl Arg<'_> {
                 Bytes::from(v)
             }
         }
+    }
+}
+
+/// The command that pops from `side` of a list (`LPOP`, `RPOP`).
+pub(crate) fn pop_name(side: ListSide) -> &'static [u8] {
+    match side {
+        ListSide::Left => b"LPOP",
+        ListSide::Right => b"RPOP",
+    }
+}
+
+/// The command that pushes at `side` of a list (`LPUSH`, `RPUSH`).
+pub(crate) fn push_name(side: ListSide) -> &'static [u8] {
+    match side {
+        ListSide::Left => b"LPUSH",
+        ListSide::Right => b"RPUSH",
+    }
+}
+
+/// A list end as LMOVE names it (`LEFT`, `RIGHT`).
+pub(crate) fn side_name(side: ListSide) -> &'static [u8] {
+    match side {
+        ListSide::Left => b"LEFT",
+        ListSide::Right => b"RIGHT",
     }
 }
 
@@ -238,6 +262,18 @@ impl Shard {
             }
             (b"LREM", 4) => self.lrem(db, key(), int(2)?, &args[3]).map(drop),
             (b"LTRIM", 4) => self.ltrim(db, key(), int(2)?, int(3)?),
+            (b"LMOVE", 5) if args[1] == args[2] => {
+                let side = |i: usize| {
+                    if args[i].eq_ignore_ascii_case(b"LEFT") {
+                        Ok(ListSide::Left)
+                    } else if args[i].eq_ignore_ascii_case(b"RIGHT") {
+                        Ok(ListSide::Right)
+                    } else {
+                        Err(unknown())
+                    }
+                };
+                self.lmove(db, key(), key(), side(3)?, side(4)?).map(drop)
+            }
             (b"HSET", 4..) if n % 2 == 0 => {
                 let pairs: Vec<(Bytes, Bytes)> = args[2..].chunks(2).map(|p| (p[0].clone(), p[1].clone())).collect();
                 self.hset(db, key(), &pairs).map(drop)
@@ -275,4 +311,4 @@ impl Shard {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -205,6 +205,15 @@ impl Shard {
         }
     }
 
+    /// Whether the subscriber wants deltas ([`MutationSink::wants_deltas`]).
+    /// A write whose delta needs more than its result (which of its
+    /// arguments took effect: the members SADD added) notes that only when
+    /// this says so; see [`Noted`](crate::types::Noted).
+    #[inline]
+    pub(crate) fn wants_deltas(&self) -> bool {
+        self.deltas
+    }
+
     /// Subscribes `sink` to this shard's mutation stream, replacing (and
     /// returning) any previous subscriber.
     pub fn subscribe(&mut self, sink: Box<dyn MutationSink>) -> Option<Box<dyn MutationSink>> {
@@ -677,32 +686,44 @@ impl Shard {
 
     /// Replaces the value of the key in `slot` with a string.
     pub(crate) fn replace_str(&mut self, slot: u32, value: impl IntoBytes, expire: Option<u64>) {
+        self.replace_str_delta(slot, value, expire, |_| {});
+    }
+
+    /// [`replace_str`](Self::replace_str) that describes the change:
+    /// `delta` writes the command that redoes it on the string as it was
+    /// (APPEND, SETRANGE), as for [`emit_slot_delta`](Self::emit_slot_delta).
+    pub(crate) fn replace_str_delta<'x>(
+        &mut self,
+        slot: u32,
+        value: impl IntoBytes,
+        expire: Option<u64>,
+        delta: impl FnOnce(&mut Vec<Arg<'x>>),
+    ) {
         self.forget_origin(slot);
         if let Some(it) = self.ks.get_mut(slot) {
             if it.expire() == expire
                 && (it.overwrite_inline(value.as_ref())
                     || (value.is_borrowed() && overwrite_boxed_str(it, value.as_ref())))
             {
-                self.emit_slot(slot);
+                self.emit_slot_delta(slot, delta);
                 return;
             }
         }
-        let mut delta = (0usize, 0usize);
+        let mut sizes = (0usize, 0usize);
         self.ks.replace(slot, |old| {
-            delta.0 = item_bytes(&old);
+            sizes.0 = item_bytes(&old);
             let it = if value.as_ref().len() <= INLINE_MAX {
                 old.with_value(Kind::String, NewValue::Inline(value.as_ref()), expire)
             } else {
                 old.with_value(Kind::String, NewValue::Boxed(Box::new(Value::Str(value.into_bytes()))), expire)
             };
-            delta.1 = item_bytes(&it);
+            sizes.1 = item_bytes(&it);
             it
         });
-        self.used = (self.used + delta.1).saturating_sub(delta.0);
-        self.emit_slot(slot);
+        self.used = (self.used + sizes.1).saturating_sub(sizes.0);
+        self.emit_slot_delta(slot, delta);
     }
 
-    /// Replaces the value of the key in `slot`.
     /// Records how the string in `slot` was built (after the write).
     pub(crate) fn set_origin(&mut self, slot: u32, origin: StrOrigin) {
         self.str_origin.insert(slot, origin);
@@ -723,6 +744,7 @@ impl Shard {
         }
     }
 
+    /// Replaces the value of the key in `slot`.
     pub(crate) fn replace_value(&mut self, slot: u32, value: Value, expire: Option<u64>) {
         self.forget_origin(slot);
         if let Value::Str(b) = value {
@@ -779,6 +801,19 @@ impl Shard {
         f: impl FnOnce(&mut Value) -> (R, bool),
         delta: impl FnOnce(&R, &mut Vec<Arg<'x>>),
     ) -> R {
+        self.modify_delta_reading(slot, f, |result, _, args| delta(result, args))
+    }
+
+    /// [`modify_delta`](Self::modify_delta) whose `delta` also reads the
+    /// value after the change: for writes that moved their arguments into
+    /// the value (LSET, HSETNX, HINCRBY), whose delta takes them back from
+    /// there as [`Arg::Owned`].
+    pub(crate) fn modify_delta_reading<'x, R>(
+        &mut self,
+        slot: u32,
+        f: impl FnOnce(&mut Value) -> (R, bool),
+        delta: impl FnOnce(&R, ValueRef<'_>, &mut Vec<Arg<'x>>),
+    ) -> R {
         let Some(value) = self.ks.get_mut(slot).and_then(Item::value_mut) else {
             panic!("modify on a slot without a boxed value");
         };
@@ -793,7 +828,7 @@ impl Shard {
         if empty {
             self.remove_slot(slot, Event::Delete);
         } else {
-            self.emit_slot_delta(slot, |args| delta(&result, args));
+            self.emit_slot_delta_reading(slot, |value, args| delta(&result, value, args));
         }
         result
     }
@@ -843,6 +878,13 @@ impl Shard {
     /// value").
     #[inline]
     pub(crate) fn emit_slot_delta<'x>(&mut self, slot: u32, delta: impl FnOnce(&mut Vec<Arg<'x>>)) {
+        self.emit_slot_delta_reading(slot, |_, args| delta(args));
+    }
+
+    /// [`emit_slot_delta`](Self::emit_slot_delta) whose `delta` also reads
+    /// the value as it is now (after the write).
+    #[inline]
+    fn emit_slot_delta_reading<'x>(&mut self, slot: u32, delta: impl FnOnce(ValueRef<'_>, &mut Vec<Arg<'x>>)) {
         self.seq += 1;
         if let Some(sink) = self.sink.as_mut() {
             if let Some(it) = self.ks.get(slot) {
@@ -850,7 +892,7 @@ impl Shard {
                 let db = self.ks.logical(it.db());
                 let mut args = Vec::new();
                 if self.deltas {
-                    delta(&mut args);
+                    delta(it.value(), &mut args);
                 }
                 let delta = (!args.is_empty()).then_some(&args[..]);
                 sink.record(&Mutation { shard: self.id, seq: self.seq, db, key: it.key(), event, delta });

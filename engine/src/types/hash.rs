@@ -18,8 +18,10 @@ use rand::Rng;
 
 use crate::error::{ArgError, Error, Result};
 use crate::glob;
+use crate::mutation::Arg;
 use crate::numbers::{string2ll, LongDouble};
 use crate::shard::{IntoBytes, Shard};
+use crate::types::Noted;
 use crate::value::{Kind, Value, ValueRef};
 
 /// Bytes per index bucket: a `u32` position plus hashbrown's control byte.
@@ -94,12 +96,18 @@ impl Hash {
     /// Sets `field` to `value`; true when the field is new. A hash already
     /// holding `u32::MAX` fields refuses new ones (returns false).
     pub fn insert(&mut self, field: Bytes, value: Bytes) -> bool {
+        self.insert_full(field, value).is_some_and(|(_, new)| new)
+    }
+
+    /// [`insert`](Self::insert) that also says where the field is: its
+    /// position and whether it is new, or `None` when it was refused.
+    fn insert_full(&mut self, field: Bytes, value: Bytes) -> Option<(usize, bool)> {
         if let Some(i) = self.position(&field) {
             self.set_value_at(i, value);
-            return false;
+            return Some((i, false));
         }
         if self.entries.len() >= MAX_FIELDS {
-            return false;
+            return None;
         }
         let Hash { entries, index, bytes } = self;
         let hasher = hasher();
@@ -107,7 +115,7 @@ impl Hash {
         index.insert_unique(h, entries.len() as u32, |&i| hash_at(entries, hasher, i));
         *bytes += field.len() + value.len();
         entries.push((field, value));
-        true
+        Some((entries.len() - 1, true))
     }
 
     /// Removes `field`, returning its value.
@@ -187,12 +195,27 @@ impl Shard {
         }
     }
 
-    /// Runs `f` on the hash in `slot` (which a kind-checked lookup found).
-    fn hash_mut<R: Default>(&mut self, slot: u32, f: impl FnOnce(&mut Hash) -> (R, bool)) -> R {
-        self.modify(slot, |v| match v {
-            Value::Hash(h) => f(h),
-            _ => (R::default(), false),
-        })
+    /// Runs `f` on the hash in `slot` (which a kind-checked lookup found);
+    /// `delta` describes the change, given `f`'s result and the hash after
+    /// it (see [`Shard::modify_delta`]).
+    fn hash_mut<'x, R: Default>(
+        &mut self,
+        slot: u32,
+        f: impl FnOnce(&mut Hash) -> (R, bool),
+        delta: impl FnOnce(&R, &Hash, &mut Vec<Arg<'x>>),
+    ) -> R {
+        self.modify_delta_reading(
+            slot,
+            |v| match v {
+                Value::Hash(h) => f(h),
+                _ => (R::default(), false),
+            },
+            |r, v, args| {
+                if let ValueRef::Hash(h) = v {
+                    delta(r, h, args);
+                }
+            },
+        )
     }
 
     fn hash_read(&mut self, db: u8, key: &[u8]) -> Result<Option<&Hash>> {
@@ -210,7 +233,20 @@ impl Shard {
                 if self.hash_ref(slot).is_some_and(|h| h.len() >= MAX_FIELDS) {
                     return Err(Error::OutOfMemory);
                 }
-                Ok(self.hash_mut(slot, |h| (h.insert(field, value), true)))
+                let at = self.hash_mut(
+                    slot,
+                    |h| {
+                        let at = h.insert_full(field, value);
+                        (at, at.is_some())
+                    },
+                    // The field and value now stored are the ones set.
+                    |at, h, args| {
+                        if let Some((f, v)) = at.and_then(|(i, _)| h.entries.get(i)) {
+                            args.extend([Arg::Bytes(b"HSET"), Arg::Key, Arg::Owned(f.clone()), Arg::Owned(v.clone())]);
+                        }
+                    },
+                );
+                Ok(at.is_some_and(|(_, new)| new))
             }
             None => {
                 let mut h = Hash::default();
@@ -239,10 +275,19 @@ impl Shard {
         if self.hash_ref(slot).is_some_and(|h| h.len().saturating_add(pairs.len()) > MAX_FIELDS) {
             return Err(Error::OutOfMemory);
         }
-        Ok(self.hash_mut(slot, |h| {
-            let new = pairs.iter().filter(|(f, v)| h.insert(f.clone(), v.clone())).count();
-            (new, true)
-        }))
+        Ok(self.hash_mut(
+            slot,
+            |h| {
+                let new = pairs.iter().filter(|(f, v)| h.insert(f.clone(), v.clone())).count();
+                (new, true)
+            },
+            |_, _, args| {
+                args.extend([Arg::Bytes(b"HSET"), Arg::Key]);
+                for (f, v) in pairs {
+                    args.extend([Arg::Bytes(f), Arg::Bytes(v)]);
+                }
+            },
+        ))
     }
 
     /// HSETNX: sets `field` only if it is absent; true when it was set.
@@ -273,10 +318,25 @@ impl Shard {
     /// deleted when no field is left.
     pub fn hdel<F: AsRef<[u8]>>(&mut self, db: u8, key: &[u8], fields: &[F]) -> Result<usize> {
         let Some(slot) = self.lookup_write_kind(db, key, Kind::Hash)? else { return Ok(0) };
-        Ok(self.hash_mut(slot, |h| {
-            let n = fields.iter().filter(|f| h.remove(f.as_ref()).is_some()).count();
-            (n, n > 0)
-        }))
+        let keep = self.wants_deltas();
+        let removed = self.hash_mut(
+            slot,
+            |h| {
+                let mut removed = Noted::new(keep);
+                for f in fields {
+                    if h.remove(f.as_ref()).is_some() {
+                        removed.note(f.as_ref());
+                    }
+                }
+                let changed = removed.count() > 0;
+                (removed, changed)
+            },
+            |removed, _, args| {
+                args.extend([Arg::Bytes(b"HDEL"), Arg::Key]);
+                args.extend(removed.items().iter().map(|&f| Arg::Bytes(f)));
+            },
+        );
+        Ok(removed.count())
     }
 
     /// HLEN: the number of fields, 0 for a missing key.
@@ -817,5 +877,91 @@ mod tests {
         let copy: Hash = model.clone().into_iter().collect();
         assert_eq!(copy, h);
         assert_eq!(format!("{:?}", Hash::default()), "{}");
+    }
+
+    /// The mutation stream's commands for hash writes: each replays to the
+    /// same keyspace, and a change to a hash is a command of its own size.
+    mod deltas {
+        use super::*;
+        use crate::propagate::tests::{log_bytes, round_trip, text};
+
+        #[test]
+        fn writes_name_only_what_they_changed() {
+            let log = round_trip(|s, _| {
+                s.hset(0, b"h", &pairs(&[("a", "1"), ("b", "2"), ("c", "3"), ("n", "10"), ("x", "1.5")])).unwrap();
+                s.hset(0, b"h", &pairs(&[("a", "4"), ("d", "5"), ("a", "6")])).unwrap();
+                assert!(!s.hsetnx(0, b"h", "a", "7").unwrap());
+                assert!(s.hsetnx(0, b"h", "e", "8").unwrap());
+                s.hincrby(0, b"h", "n", 5).unwrap();
+                s.hincrby(0, b"h", "new", -3).unwrap();
+                s.hincrbyfloat(0, b"h", "x", b"0.1").unwrap();
+                s.hincrbyfloat(0, b"h", "x", b"1e2").unwrap();
+                s.hincrbyfloat(0, b"h", "y", b"-2.50").unwrap();
+                assert_eq!(s.hincrby(0, b"h", "a", i64::MAX).unwrap_err(), Error::Overflow);
+                assert_eq!(s.hdel(0, b"h", &[b"zz".as_slice(), b"b", b"b", b"c"]).unwrap(), 2);
+                assert_eq!(s.hdel(0, b"h", &[b"zz"]).unwrap(), 0);
+            });
+            assert_eq!(
+                text(&log[2..]),
+                [
+                    "HSET h a 4 d 5 a 6",
+                    "HSET h e 8",
+                    "HSET h n 15",
+                    "HSET h new -3",
+                    "HSET h x 1.6",
+                    "HSET h x 101.6",
+                    "HSET h y -2.5",
+                    "HDEL h b c",
+                ]
+            );
+        }
+
+        #[test]
+        fn emptying_is_a_delete_and_a_ttl_is_kept() {
+            let log = round_trip(|s, clock| {
+                s.hset(0, b"h", &pairs(&[("a", "1"), ("b", "2")])).unwrap();
+                s.pexpire(0, b"h", 1_000, Default::default()).unwrap();
+                clock.advance(10);
+                s.hset(0, b"h", &pairs(&[("c", "3")])).unwrap();
+                s.hincrby(0, b"h", "a", 1).unwrap();
+                s.hincrbyfloat(0, b"h", "b", b"0.5").unwrap();
+                s.hsetnx(0, b"h", "d", "4").unwrap();
+                s.hdel(0, b"h", &[b"d"]).unwrap();
+                let slot = s.lookup(0, b"h").unwrap();
+                assert!(s.expire_of(slot).is_some());
+                s.hset(0, b"g", &pairs(&[("a", "1"), ("b", "2")])).unwrap();
+                s.hdel(0, b"g", &[b"a".as_slice(), b"b"]).unwrap();
+            });
+            assert_eq!(text(&log[log.len() - 3..]), ["DEL g", "HSET g a 1 b 2", "DEL g"]);
+        }
+
+        #[test]
+        fn a_change_to_a_large_hash_is_a_small_command() {
+            let log = round_trip(|s, _| {
+                let all: Vec<(Bytes, Bytes)> =
+                    (0..100_000).map(|i| (b(&format!("field-{i}")), b(&format!("value-{i}")))).collect();
+                s.hset(0, b"h", &all).unwrap();
+                s.hset(0, b"h", &pairs(&[("field-7", "changed")])).unwrap();
+                s.hsetnx(0, b"h", "another", "1").unwrap();
+                s.hincrby(0, b"h", "another", 1).unwrap();
+                s.hincrbyfloat(0, b"h", "another", b"0.25").unwrap();
+                s.hdel(0, b"h", &[b"field-9"]).unwrap();
+            });
+            let (whole, deltas) = log.split_at(log.len() - 5);
+            assert!(log_bytes(whole) > 1_000_000);
+            assert_eq!(
+                text(deltas),
+                [
+                    "HSET h field-7 changed",
+                    "HSET h another 1",
+                    "HSET h another 2",
+                    "HSET h another 2.25",
+                    "HDEL h field-9"
+                ]
+            );
+            for entry in deltas {
+                assert!(log_bytes(std::slice::from_ref(entry)) < 100);
+            }
+        }
     }
 }

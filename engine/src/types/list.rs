@@ -10,6 +10,8 @@ use std::collections::VecDeque;
 use bytes::Bytes;
 
 use crate::error::{ArgError, Error, Result};
+use crate::mutation::Arg;
+use crate::propagate::{pop_name, push_name, side_name};
 use crate::shard::{IntoBytes, Shard};
 use crate::types::index_range;
 use crate::value::{Kind, Value, ValueRef};
@@ -229,12 +231,27 @@ impl Shard {
         }
     }
 
-    /// Runs `f` on the list in `slot` (which a kind-checked lookup found).
-    fn list_mut<R: Default>(&mut self, slot: u32, f: impl FnOnce(&mut List) -> (R, bool)) -> R {
-        self.modify(slot, |v| match v {
-            Value::List(l) => f(l),
-            _ => (R::default(), false),
-        })
+    /// Runs `f` on the list in `slot` (which a kind-checked lookup found);
+    /// `delta` describes the change, given `f`'s result and the list after
+    /// it (see [`Shard::modify_delta`]).
+    fn list_mut<'x, R: Default>(
+        &mut self,
+        slot: u32,
+        f: impl FnOnce(&mut List) -> (R, bool),
+        delta: impl FnOnce(&R, &List, &mut Vec<Arg<'x>>),
+    ) -> R {
+        self.modify_delta_reading(
+            slot,
+            |v| match v {
+                Value::List(l) => f(l),
+                _ => (R::default(), false),
+            },
+            |r, v, args| {
+                if let ValueRef::List(l) = v {
+                    delta(r, l, args);
+                }
+            },
+        )
     }
 
     fn list_read(&mut self, db: u8, key: &[u8]) -> Result<Option<&List>> {
@@ -256,12 +273,19 @@ impl Shard {
     ) -> Result<usize> {
         self.make_room()?;
         match self.lookup_write_kind(db, key, Kind::List)? {
-            Some(slot) => Ok(self.list_mut(slot, |l| {
-                for v in values {
-                    l.push(side, v.clone());
-                }
-                (l.len(), !values.is_empty())
-            })),
+            Some(slot) => Ok(self.list_mut(
+                slot,
+                |l| {
+                    for v in values {
+                        l.push(side, v.clone());
+                    }
+                    (l.len(), !values.is_empty())
+                },
+                |_, _, args| {
+                    args.extend([Arg::Bytes(push_name(side)), Arg::Key]);
+                    args.extend(values.iter().map(|v| Arg::Bytes(v)));
+                },
+            )),
             None if only_existing || values.is_empty() => Ok(0),
             None => {
                 let mut list = List::new();
@@ -303,11 +327,15 @@ impl Shard {
     /// missing key. The key is deleted when it becomes empty.
     pub fn list_pop(&mut self, db: u8, key: &[u8], side: ListSide) -> Result<Option<Bytes>> {
         match self.lookup_write_kind(db, key, Kind::List)? {
-            Some(slot) => Ok(self.list_mut(slot, |l| {
-                let v = l.pop(side);
-                let changed = v.is_some();
-                (v, changed)
-            })),
+            Some(slot) => Ok(self.list_mut(
+                slot,
+                |l| {
+                    let v = l.pop(side);
+                    let changed = v.is_some();
+                    (v, changed)
+                },
+                |_, _, args| args.extend([Arg::Bytes(pop_name(side)), Arg::Key, Arg::Uint(1)]),
+            )),
             None => Ok(None),
         }
     }
@@ -320,16 +348,20 @@ impl Shard {
             return Err(Error::InvalidArgument(ArgError::NotPositive));
         }
         let Some(slot) = self.lookup_write_kind(db, key, Kind::List)? else { return Ok(None) };
-        Ok(Some(self.list_mut(slot, |l| {
-            let n = usize::try_from(count).unwrap_or(usize::MAX).min(l.len());
-            let mut out = Vec::with_capacity(n);
-            for _ in 0..n {
-                if let Some(v) = l.pop(side) {
-                    out.push(v);
+        Ok(Some(self.list_mut(
+            slot,
+            |l| {
+                let n = usize::try_from(count).unwrap_or(usize::MAX).min(l.len());
+                let mut out = Vec::with_capacity(n);
+                for _ in 0..n {
+                    if let Some(v) = l.pop(side) {
+                        out.push(v);
+                    }
                 }
-            }
-            (out, n > 0)
-        })))
+                (out, n > 0)
+            },
+            |out, _, args| args.extend([Arg::Bytes(pop_name(side)), Arg::Key, Arg::Uint(out.len() as u64)]),
+        )))
     }
 
     /// LPOP without a count.
@@ -396,7 +428,15 @@ impl Shard {
         let len = self.list_ref(slot).map_or(0, List::len);
         let i = resolve_index(index, len).ok_or(Error::IndexOutOfRange)?;
         let value = value.into_bytes();
-        self.list_mut(slot, |l| ((), l.set(i, value)));
+        self.list_mut(
+            slot,
+            |l| ((), l.set(i, value)),
+            |_, l, args| {
+                if let Some(e) = l.get(i) {
+                    args.extend([Arg::Bytes(b"LSET"), Arg::Key, Arg::Uint(i as u64), Arg::Owned(e.clone())]);
+                }
+            },
+        );
         Ok(())
     }
 
@@ -406,22 +446,33 @@ impl Shard {
     pub fn lrem(&mut self, db: u8, key: &[u8], count: i64, element: &[u8]) -> Result<usize> {
         let Some(slot) = self.lookup_write_kind(db, key, Kind::List)? else { return Ok(0) };
         let limit = if count == 0 { usize::MAX } else { usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX) };
-        Ok(self.list_mut(slot, |l| {
-            let n = l.remove_matches(element, limit, count < 0);
-            (n, n > 0)
-        }))
+        Ok(self.list_mut(
+            slot,
+            |l| {
+                let n = l.remove_matches(element, limit, count < 0);
+                (n, n > 0)
+            },
+            |_, _, args| args.extend([Arg::Bytes(b"LREM"), Arg::Key, Arg::Int(count), Arg::Bytes(element)]),
+        ))
     }
 
     /// LTRIM: keeps only `start..=stop` (same index rules as LRANGE); an
     /// empty selection deletes the key.
     pub fn ltrim(&mut self, db: u8, key: &[u8], start: i64, stop: i64) -> Result<()> {
         let Some(slot) = self.lookup_write_kind(db, key, Kind::List)? else { return Ok(()) };
-        self.list_mut(slot, |l| {
-            let len = l.len();
-            let (from, to) = index_range(start, stop, len).unwrap_or((0, 0));
-            l.keep_range(from, to);
-            ((), l.len() != len)
-        });
+        self.list_mut(
+            slot,
+            |l| {
+                let len = l.len();
+                let (from, to) = index_range(start, stop, len).unwrap_or((0, 0));
+                l.keep_range(from, to);
+                ((from, to), l.len() != len)
+            },
+            // Only a non-empty selection gets here: `to > from`.
+            |&(from, to), _, args| {
+                args.extend([Arg::Bytes(b"LTRIM"), Arg::Key, Arg::Uint(from as u64), Arg::Uint(to as u64 - 1)])
+            },
+        );
         Ok(())
     }
 
@@ -445,10 +496,24 @@ impl Shard {
             InsertWhere::After => pos + 1,
         };
         let value = value.into_bytes();
-        Ok(self.list_mut(slot, |l| {
-            l.insert(at, value);
-            (l.len() as i64, true)
-        }))
+        Ok(self.list_mut(
+            slot,
+            |l| {
+                l.insert(at, value);
+                (l.len() as i64, true)
+            },
+            // Replayed on the same list, the pivot's first match is the same.
+            |_, l, args| {
+                if let Some(e) = l.get(at) {
+                    let place: &'static [u8] = match place {
+                        InsertWhere::Before => b"BEFORE",
+                        InsertWhere::After => b"AFTER",
+                    };
+                    args.extend([Arg::Bytes(b"LINSERT"), Arg::Key, Arg::Bytes(place), Arg::Bytes(pivot)]);
+                    args.push(Arg::Owned(e.clone()));
+                }
+            },
+        ))
     }
 
     /// Validates LPOS's RANK and MAXLEN: returns (matches to skip, scan from
@@ -544,28 +609,44 @@ impl Shard {
         self.make_room()?;
         let Some(src_slot) = self.lookup_write_kind(db, src, Kind::List)? else { return Ok(None) };
         if src == dst {
-            return Ok(self.list_mut(src_slot, |l| match l.pop(from) {
-                Some(v) => {
-                    l.push(to, v.clone());
-                    (Some(v), true)
-                }
-                None => (None, false),
-            }));
+            // One record: the rotation never empties the list.
+            return Ok(self.list_mut(
+                src_slot,
+                |l| match l.pop(from) {
+                    Some(v) => {
+                        l.push(to, v.clone());
+                        (Some(v), true)
+                    }
+                    None => (None, false),
+                },
+                |_, _, args| {
+                    args.extend([Arg::Bytes(b"LMOVE"), Arg::Key, Arg::Key]);
+                    args.extend([Arg::Bytes(side_name(from)), Arg::Bytes(side_name(to))]);
+                },
+            ));
         }
         let dst_slot = self.lookup_write_kind(db, dst, Kind::List)?;
-        let Some(v) = self.list_mut(src_slot, |l| {
-            let v = l.pop(from);
-            let changed = v.is_some();
-            (v, changed)
-        }) else {
+        let Some(v) = self.list_mut(
+            src_slot,
+            |l| {
+                let v = l.pop(from);
+                let changed = v.is_some();
+                (v, changed)
+            },
+            |_, _, args| args.extend([Arg::Bytes(pop_name(from)), Arg::Key, Arg::Uint(1)]),
+        ) else {
             return Ok(None);
         };
         match dst_slot {
             // Still valid: removing `src` (if it emptied) frees only its own slot.
-            Some(slot) => self.list_mut(slot, |l| {
-                l.push(to, v.clone());
-                ((), true)
-            }),
+            Some(slot) => self.list_mut(
+                slot,
+                |l| {
+                    l.push(to, v.clone());
+                    ((), true)
+                },
+                |_, _, args| args.extend([Arg::Bytes(push_name(to)), Arg::Key, Arg::Bytes(&v)]),
+            ),
             None => {
                 let list: List = std::iter::once(v.clone()).collect();
                 self.insert_value(db, dst, Value::List(list), None);
@@ -948,6 +1029,184 @@ mod tests {
             big.pop(ListSide::Left);
         }
         assert!(big.items.capacity() < 1000, "popped-down list gives memory back");
+    }
+
+    /// The mutation stream's commands for list writes: each replays to the
+    /// same keyspace, and a change to a list is a command of its own size.
+    mod deltas {
+        use super::*;
+        use crate::propagate::tests::{log_bytes, round_trip, text};
+
+        #[test]
+        fn pushes_and_pops() {
+            let log = round_trip(|s, _| {
+                s.rpush(0, b"l", &bs(&["a", "b", "c", "d", "e", "f"])).unwrap();
+                s.lpush(0, b"l", &bs(&["x", "y"])).unwrap();
+                s.rpushx(0, b"l", &bs(&["z"])).unwrap();
+                s.lpushx(0, b"l", &bs(&["w"])).unwrap();
+                s.lpushx(0, b"missing", &bs(&["w"])).unwrap();
+                s.rpush(0, b"l", &[]).unwrap();
+                s.lpop(0, b"l").unwrap();
+                s.rpop(0, b"l").unwrap();
+                s.lpop_count(0, b"l", 2).unwrap();
+                s.rpop_count(0, b"l", 0).unwrap();
+                s.rpop_count(0, b"l", 2).unwrap();
+                let v = s.list_pop_one(0, b"l", ListSide::Left).unwrap().unwrap();
+                s.list_push_one(0, b"l", ListSide::Right, v).unwrap();
+                // More than there is: the list empties, which is a delete.
+                s.lpop_count(0, b"l", 100).unwrap();
+            });
+            assert_eq!(
+                text(&log),
+                [
+                    "DEL l",
+                    "RPUSH l a b c d e f",
+                    "LPUSH l x y",
+                    "RPUSH l z",
+                    "LPUSH l w",
+                    "LPOP l 1",
+                    "RPOP l 1",
+                    "LPOP l 2",
+                    "RPOP l 2",
+                    "LPOP l 1",
+                    "RPUSH l a",
+                    "DEL l",
+                ]
+            );
+        }
+
+        #[test]
+        fn lset_linsert_lrem_ltrim() {
+            let log = round_trip(|s, _| {
+                s.rpush(0, b"l", &bs(&["a", "b", "a", "c", "a", "b", "a"])).unwrap();
+                s.lset(0, b"l", -1, "z").unwrap();
+                s.lset(0, b"l", 1, "B").unwrap();
+                assert_eq!(s.lset(0, b"l", 7, "out").unwrap_err(), Error::IndexOutOfRange);
+                // The first match of the pivot, whichever place.
+                s.linsert(0, b"l", InsertWhere::Before, b"a", "p").unwrap();
+                s.linsert(0, b"l", InsertWhere::After, b"a", "q").unwrap();
+                assert_eq!(s.linsert(0, b"l", InsertWhere::After, b"nope", "r").unwrap(), -1);
+                assert_eq!(s.linsert(0, b"missing", InsertWhere::After, b"a", "r").unwrap(), 0);
+                s.lrem(0, b"l", -1, b"a").unwrap();
+                s.lrem(0, b"l", 1, b"a").unwrap();
+                assert_eq!(s.lrem(0, b"l", 0, b"nope").unwrap(), 0);
+                s.lrem(0, b"l", 0, b"b").unwrap();
+                s.ltrim(0, b"l", 1, -2).unwrap();
+                s.ltrim(0, b"l", -100, 100).unwrap();
+            });
+            assert_eq!(
+                text(&log[2..]),
+                [
+                    "LSET l 6 z",
+                    "LSET l 1 B",
+                    "LINSERT l BEFORE a p",
+                    "LINSERT l AFTER a q",
+                    "LREM l -1 a",
+                    "LREM l 1 a",
+                    "LREM l 0 b",
+                    "LTRIM l 1 4",
+                ]
+            );
+        }
+
+        #[test]
+        fn lrem_and_ltrim_that_empty_the_list_are_deletes() {
+            let log = round_trip(|s, _| {
+                s.rpush(0, b"l", &bs(&["a", "a", "b"])).unwrap();
+                s.lrem(0, b"l", -5, b"a").unwrap();
+                s.lrem(0, b"l", 0, b"b").unwrap();
+                s.rpush(0, b"m", &bs(&["a", "b", "c"])).unwrap();
+                s.ltrim(0, b"m", 2, 1).unwrap();
+                s.rpush(0, b"n", &bs(&["a", "b", "c"])).unwrap();
+                s.ltrim(0, b"n", 5, 10).unwrap();
+            });
+            let text = text(&log);
+            assert_eq!(text[2..4], ["LREM l -5 a", "DEL l"]);
+            assert_eq!(text.iter().filter(|c| c.starts_with("DEL")).count(), 6, "{text:?}");
+        }
+
+        #[test]
+        fn lmove_pops_from_the_source_and_pushes_at_the_destination() {
+            let log = round_trip(|s, _| {
+                s.rpush(0, b"src", &bs(&["a", "b", "c", "d"])).unwrap();
+                s.rpush(0, b"dst", &bs(&["x"])).unwrap();
+                s.lmove(0, b"src", b"dst", ListSide::Left, ListSide::Right).unwrap();
+                s.rpoplpush(0, b"src", b"dst").unwrap();
+                // Onto a missing key: it is created, written whole.
+                s.lmove(0, b"src", b"new", ListSide::Right, ListSide::Left).unwrap();
+                // Rotations, and the same end.
+                s.rpush(0, b"src", &bs(&["e", "f"])).unwrap();
+                s.lmove(0, b"src", b"src", ListSide::Left, ListSide::Right).unwrap();
+                s.rpoplpush(0, b"src", b"src").unwrap();
+                s.lmove(0, b"src", b"src", ListSide::Right, ListSide::Right).unwrap();
+                // Emptying the source deletes it.
+                s.rpush(0, b"one", &bs(&["o"])).unwrap();
+                s.lmove(0, b"one", b"one", ListSide::Left, ListSide::Right).unwrap();
+                s.lmove(0, b"one", b"dst", ListSide::Left, ListSide::Left).unwrap();
+                assert_eq!(s.lmove(0, b"one", b"dst", ListSide::Left, ListSide::Left).unwrap(), None);
+            });
+            let text = text(&log);
+            assert_eq!(
+                text[4..],
+                [
+                    "LPOP src 1",
+                    "RPUSH dst a",
+                    "RPOP src 1",
+                    "LPUSH dst d",
+                    "RPOP src 1",
+                    "DEL new",
+                    "RPUSH new c",
+                    "RPUSH src e f",
+                    "LMOVE src src LEFT RIGHT",
+                    "LMOVE src src RIGHT LEFT",
+                    "LMOVE src src RIGHT RIGHT",
+                    "DEL one",
+                    "RPUSH one o",
+                    "LMOVE one one LEFT RIGHT",
+                    "DEL one",
+                    "LPUSH dst o",
+                ]
+            );
+        }
+
+        #[test]
+        fn an_expiring_list_keeps_its_ttl() {
+            round_trip(|s, clock| {
+                s.rpush(0, b"l", &bs(&["a", "b", "c", "d"])).unwrap();
+                s.pexpire(0, b"l", 1_000, Default::default()).unwrap();
+                clock.advance(10);
+                s.lpush(0, b"l", &bs(&["x"])).unwrap();
+                s.rpop(0, b"l").unwrap();
+                s.lset(0, b"l", 0, "y").unwrap();
+                s.linsert(0, b"l", InsertWhere::After, b"y", "z").unwrap();
+                s.lrem(0, b"l", 1, b"z").unwrap();
+                s.ltrim(0, b"l", 0, 1).unwrap();
+                s.lmove(0, b"l", b"l", ListSide::Left, ListSide::Right).unwrap();
+                s.lmove(0, b"l", b"other", ListSide::Left, ListSide::Right).unwrap();
+                let slot = s.lookup(0, b"l").unwrap();
+                assert!(s.expire_of(slot).is_some());
+            });
+        }
+
+        #[test]
+        fn a_change_to_a_long_list_is_a_small_command() {
+            let log = round_trip(|s, _| {
+                let items: Vec<Bytes> = (0..100_000).map(|i| b(&format!("element-{i}"))).collect();
+                s.rpush(0, b"l", &items).unwrap();
+                s.lpush(0, b"l", &bs(&["one more"])).unwrap();
+                s.rpop(0, b"l").unwrap();
+                s.lset(0, b"l", 50_000, "middle").unwrap();
+                s.linsert(0, b"l", InsertWhere::Before, b"middle", "before").unwrap();
+                s.lrem(0, b"l", 1, b"before").unwrap();
+                s.ltrim(0, b"l", 1, -2).unwrap();
+                s.lmove(0, b"l", b"l", ListSide::Left, ListSide::Right).unwrap();
+            });
+            let whole = log.iter().position(|(_, a)| a[0] == "LPUSH").unwrap();
+            assert!(log_bytes(&log[..whole]) > 1_000_000);
+            for entry in &log[whole..] {
+                assert!(log_bytes(std::slice::from_ref(entry)) < 100, "{:?}", text(std::slice::from_ref(entry)));
+            }
+        }
     }
 
     impl Shard {

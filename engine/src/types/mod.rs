@@ -30,3 +30,48 @@ pub(crate) fn index_range(start: i64, stop: i64, len: usize) -> Option<(usize, u
     }
     Some((start as usize, stop.min(n - 1) as usize + 1))
 }
+
+/// What of a write's arguments took effect (the members SADD added, the
+/// fields HDEL removed): always counted, and kept only when the shard's
+/// subscriber wants deltas (`Shard::wants_deltas`), whose
+/// commands name just those. Without such a subscriber it never allocates.
+pub(crate) struct Noted<T> {
+    keep: bool,
+    count: usize,
+    items: Vec<T>,
+}
+
+impl<T> Default for Noted<T> {
+    fn default() -> Self {
+        Noted::new(false)
+    }
+}
+
+impl<T> Noted<T> {
+    /// Counts, and keeps what is noted when `keep`.
+    #[inline]
+    pub(crate) fn new(keep: bool) -> Self {
+        Noted { keep, count: 0, items: Vec::new() }
+    }
+
+    /// Notes one argument that took effect.
+    #[inline]
+    pub(crate) fn note(&mut self, item: T) {
+        self.count += 1;
+        if self.keep {
+            self.items.push(item);
+        }
+    }
+
+    /// How many were noted.
+    #[inline]
+    pub(crate) fn count(&self) -> usize {
+        self.count
+    }
+
+    /// What was noted, in order (empty unless kept).
+    #[inline]
+    pub(crate) fn items(&self) -> &[T] {
+        &self.items
+    }
+}

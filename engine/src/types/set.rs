@@ -21,7 +21,9 @@ use rand::Rng;
 
 use crate::error::{ArgError, Error, Result};
 use crate::glob;
+use crate::mutation::Arg;
 use crate::shard::Shard;
+use crate::types::Noted;
 use crate::value::{Kind, Value, ValueRef};
 
 /// Positions are `u32`, so a set holds fewer than 2^32 members (Redis's
@@ -323,6 +325,13 @@ impl Set {
     }
 }
 
+/// Writes `name key members...` (SADD, SREM) for the members a write
+/// added or removed.
+fn members_delta<'x>(name: &'static [u8], members: &[&'x [u8]], args: &mut Vec<Arg<'x>>) {
+    args.extend([Arg::Bytes(name), Arg::Key]);
+    args.extend(members.iter().map(|&m| Arg::Bytes(m)));
+}
+
 /// Clones the shard's RNG for use inside a `modify` closure (which borrows
 /// the shard) and stores the advanced state back afterwards.
 macro_rules! with_rng {
@@ -373,11 +382,26 @@ impl Shard {
     pub fn sadd(&mut self, db: u8, key: &[u8], members: &[Bytes]) -> Result<usize> {
         self.make_room()?;
         match self.lookup_write_kind(db, key, Kind::Set)? {
-            Some(slot) => Ok(self.modify(slot, |v| {
-                let Value::Set(s) = v else { return (0, false) };
-                let added = members.iter().filter(|m| s.insert((*m).clone())).count();
-                (added, added > 0)
-            })),
+            Some(slot) => {
+                let keep = self.wants_deltas();
+                let added = self.modify_delta(
+                    slot,
+                    |v| {
+                        let mut added = Noted::new(keep);
+                        if let Value::Set(s) = v {
+                            for m in members {
+                                if s.insert(m.clone()) {
+                                    added.note(&m[..]);
+                                }
+                            }
+                        }
+                        let changed = added.count() > 0;
+                        (added, changed)
+                    },
+                    |added, args| members_delta(b"SADD", added.items(), args),
+                );
+                Ok(added.count())
+            }
             None => {
                 let set = Set::from_members(members.iter().cloned());
                 let added = set.len();
@@ -394,11 +418,22 @@ impl Shard {
     /// for memory in Redis. True when the member is new.
     pub(crate) fn sinsert(&mut self, db: u8, key: &[u8], member: Bytes) -> Result<bool> {
         match self.lookup_write_kind(db, key, Kind::Set)? {
-            Some(slot) => Ok(self.modify(slot, |v| {
-                let Value::Set(s) = v else { return (false, false) };
-                let added = s.insert(member);
-                (added, added)
-            })),
+            Some(slot) => Ok(self.modify_delta_reading(
+                slot,
+                |v| {
+                    let Value::Set(s) = v else { return (false, false) };
+                    let added = s.insert(member);
+                    (added, added)
+                },
+                // A new member is appended: it is the last.
+                |_, v, args| {
+                    if let ValueRef::Set(s) = v {
+                        if let Some(m) = s.members.last() {
+                            args.extend([Arg::Bytes(b"SADD"), Arg::Key, Arg::Owned(m.clone())]);
+                        }
+                    }
+                },
+            )),
             None => {
                 self.insert_value(db, key, Value::Set(Set::from_members([member])), None);
                 Ok(true)
@@ -410,11 +445,24 @@ impl Shard {
     /// set is deleted.
     pub fn srem<M: AsRef<[u8]>>(&mut self, db: u8, key: &[u8], members: &[M]) -> Result<usize> {
         let Some(slot) = self.lookup_write_kind(db, key, Kind::Set)? else { return Ok(0) };
-        Ok(self.modify(slot, |v| {
-            let Value::Set(s) = v else { return (0, false) };
-            let removed = members.iter().filter(|m| s.remove(m.as_ref()).is_some()).count();
-            (removed, removed > 0)
-        }))
+        let keep = self.wants_deltas();
+        let removed = self.modify_delta(
+            slot,
+            |v| {
+                let mut removed = Noted::new(keep);
+                if let Value::Set(s) = v {
+                    for m in members {
+                        if s.remove(m.as_ref()).is_some() {
+                            removed.note(m.as_ref());
+                        }
+                    }
+                }
+                let changed = removed.count() > 0;
+                (removed, changed)
+            },
+            |removed, args| members_delta(b"SREM", removed.items(), args),
+        );
+        Ok(removed.count())
     }
 
     /// SMEMBERS: every member, in unspecified order.
@@ -445,12 +493,19 @@ impl Shard {
     /// SPOP without a count: removes and returns a uniformly random member.
     pub fn spop(&mut self, db: u8, key: &[u8]) -> Result<Option<Bytes>> {
         let Some(slot) = self.lookup_write_kind(db, key, Kind::Set)? else { return Ok(None) };
-        Ok(with_rng!(self, |rng| self.modify(slot, |v| {
-            let Value::Set(s) = v else { return (None, false) };
-            let m = s.pop_random(&mut rng);
-            let changed = m.is_some();
-            (m, changed)
-        })))
+        Ok(with_rng!(self, |rng| self.modify_delta(
+            slot,
+            |v| {
+                let Value::Set(s) = v else { return (None, false) };
+                let m = s.pop_random(&mut rng);
+                let changed = m.is_some();
+                (m, changed)
+            },
+            |m, args| {
+                args.extend([Arg::Bytes(b"SREM"), Arg::Key]);
+                args.extend(m.iter().map(|m| Arg::Owned(m.clone())));
+            },
+        )))
     }
 
     /// SPOP with a count: removes and returns `count` distinct random
@@ -465,14 +520,21 @@ impl Shard {
         if count == 0 {
             return Ok(Vec::new());
         }
-        Ok(with_rng!(self, |rng| self.modify(slot, |v| {
-            let Value::Set(s) = v else { return (Vec::new(), false) };
-            if count >= s.len() {
-                return (s.clear(), true);
-            }
-            let out: Vec<Bytes> = (0..count).filter_map(|_| s.pop_random(&mut rng)).collect();
-            (out, true)
-        })))
+        Ok(with_rng!(self, |rng| self.modify_delta(
+            slot,
+            |v| {
+                let Value::Set(s) = v else { return (Vec::new(), false) };
+                if count >= s.len() {
+                    return (s.clear(), true);
+                }
+                let out: Vec<Bytes> = (0..count).filter_map(|_| s.pop_random(&mut rng)).collect();
+                (out, true)
+            },
+            |out, args| {
+                args.extend([Arg::Bytes(b"SREM"), Arg::Key]);
+                args.extend(out.iter().map(|m| Arg::Owned(m.clone())));
+            },
+        )))
     }
 
     /// SRANDMEMBER without a count: a uniformly random member.
@@ -527,20 +589,28 @@ impl Shard {
         if src == dst {
             return Ok(self.set_at(src_slot).is_some_and(|s| s.contains(member)));
         }
-        let moved = self.modify(src_slot, |v| {
-            let Value::Set(s) = v else { return (None, false) };
-            let m = s.remove(member);
-            let changed = m.is_some();
-            (m, changed)
-        });
+        let moved = self.modify_delta(
+            src_slot,
+            |v| {
+                let Value::Set(s) = v else { return (None, false) };
+                let m = s.remove(member);
+                let changed = m.is_some();
+                (m, changed)
+            },
+            |_, args| args.extend([Arg::Bytes(b"SREM"), Arg::Key, Arg::Bytes(member)]),
+        );
         let Some(moved) = moved else { return Ok(false) };
         // Look `dst` up again: removing the last member deleted `src`.
         match self.lookup(db, dst) {
-            Some(slot) => self.modify(slot, |v| {
-                let Value::Set(s) = v else { return ((), false) };
-                let added = s.insert(moved);
-                ((), added)
-            }),
+            Some(slot) => self.modify_delta(
+                slot,
+                |v| {
+                    let Value::Set(s) = v else { return ((), false) };
+                    let added = s.insert(moved);
+                    ((), added)
+                },
+                |_, args| args.extend([Arg::Bytes(b"SADD"), Arg::Key, Arg::Bytes(member)]),
+            ),
             None => {
                 self.insert_value(db, dst, Value::Set(Set::from_members([moved])), None);
             }
@@ -1351,6 +1421,103 @@ mod tests {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// The mutation stream's commands for set writes: each replays to the
+    /// same keyspace, and a change to a set is a command of its own size.
+    mod deltas {
+        use super::*;
+        use crate::propagate::tests::{log_bytes, round_trip, text};
+
+        #[test]
+        fn sadd_and_srem_name_only_what_they_changed() {
+            let log = round_trip(|s, _| {
+                s.sadd(0, b"s", &bs(&["a", "b", "c"])).unwrap();
+                assert_eq!(s.sadd(0, b"s", &bs(&["a", "d", "d", "e"])).unwrap(), 2);
+                assert_eq!(s.sadd(0, b"s", &bs(&["a"])).unwrap(), 0);
+                assert_eq!(s.srem(0, b"s", &bs(&["zz", "b", "b", "c"])).unwrap(), 2);
+                assert_eq!(s.srem(0, b"s", &bs(&["zz"])).unwrap(), 0);
+                assert!(s.sinsert(0, b"s", b("f")).unwrap());
+                assert!(!s.sinsert(0, b"s", b("f")).unwrap());
+                s.srem(0, b"s", &bs(&["a", "d", "e", "f"])).unwrap();
+            });
+            assert_eq!(text(&log[2..]), ["SADD s d e", "SREM s b c", "SADD s f", "DEL s"]);
+        }
+
+        #[test]
+        fn spop_removes_what_it_popped() {
+            let log = round_trip(|s, _| {
+                s.sadd(0, b"s", &bs(&["a", "b", "c", "d", "e", "f", "g"])).unwrap();
+                let one = s.spop(0, b"s").unwrap().unwrap();
+                let two = s.spop_count(0, b"s", 2).unwrap();
+                assert_eq!(two.len(), 2);
+                assert!(s.spop_count(0, b"s", 0).unwrap().is_empty());
+                // More than the set holds: all of it, and the key is gone.
+                assert_eq!(s.spop_count(0, b"s", 100).unwrap().len(), 4);
+                assert!(!two.contains(&one));
+            });
+            let text = text(&log);
+            assert_eq!(text.len(), 5, "{text:?}");
+            assert!(text[2].starts_with("SREM s ") && text[2].split(' ').count() == 3, "{text:?}");
+            assert!(text[3].starts_with("SREM s ") && text[3].split(' ').count() == 4, "{text:?}");
+            assert_eq!(text[4], "DEL s");
+        }
+
+        #[test]
+        fn smove_removes_from_the_source_and_adds_at_the_destination() {
+            let log = round_trip(|s, _| {
+                s.sadd(0, b"src", &bs(&["a", "b", "c"])).unwrap();
+                s.sadd(0, b"dst", &bs(&["b"])).unwrap();
+                assert!(s.smove(0, b"src", b"dst", b"a").unwrap());
+                // Already at the destination: only the source changes.
+                assert!(s.smove(0, b"src", b"dst", b"b").unwrap());
+                assert!(!s.smove(0, b"src", b"dst", b"zz").unwrap());
+                assert!(s.smove(0, b"src", b"src", b"c").unwrap());
+                // The last member: the source is deleted, a new key written whole.
+                assert!(s.smove(0, b"src", b"new", b"c").unwrap());
+            });
+            assert_eq!(text(&log[4..]), ["SREM src a", "SADD dst a", "SREM src b", "DEL src", "DEL new", "SADD new c"]);
+        }
+
+        #[test]
+        fn store_commands_write_the_whole_result_and_a_ttl_is_kept() {
+            round_trip(|s, clock| {
+                s.sadd(0, b"s", &bs(&["a", "b", "c", "d"])).unwrap();
+                s.sadd(0, b"t", &bs(&["c", "d", "e"])).unwrap();
+                s.pexpire(0, b"s", 1_000, Default::default()).unwrap();
+                clock.advance(10);
+                s.sadd(0, b"s", &bs(&["x"])).unwrap();
+                s.srem(0, b"s", &bs(&["a"])).unwrap();
+                s.spop(0, b"s").unwrap();
+                s.spop_count(0, b"s", 1).unwrap();
+                s.smove(0, b"t", b"s", b"e").unwrap();
+                let slot = s.lookup(0, b"s").unwrap();
+                assert!(s.expire_of(slot).is_some());
+                s.sinterstore(0, b"i", &[&b"s"[..], b"t"]).unwrap();
+                s.sunionstore(0, b"t", &[&b"s"[..], b"t"]).unwrap();
+                s.sdiffstore(0, b"s", &[&b"t"[..], b"i"]).unwrap();
+            });
+        }
+
+        #[test]
+        fn a_change_to_a_large_set_is_a_small_command() {
+            let log = round_trip(|s, _| {
+                let all: Vec<Bytes> = (0..100_000).map(|i| b(&format!("member-{i}"))).collect();
+                s.sadd(0, b"s", &all).unwrap();
+                s.sadd(0, b"s", &bs(&["member-1", "one more"])).unwrap();
+                s.srem(0, b"s", &bs(&["member-2", "absent"])).unwrap();
+                s.spop(0, b"s").unwrap();
+                s.smove(0, b"s", b"s", b"member-3").unwrap();
+                s.sinsert(0, b"s", b("member-2")).unwrap();
+            });
+            let (whole, deltas) = log.split_at(log.len() - 4);
+            assert!(log_bytes(whole) > 1_000_000);
+            assert_eq!(text(&deltas[..2]), ["SADD s one more", "SREM s member-2"]);
+            assert_eq!(text(&deltas[3..]), ["SADD s member-2"]);
+            for entry in deltas {
+                assert!(log_bytes(std::slice::from_ref(entry)) < 100);
             }
         }
     }

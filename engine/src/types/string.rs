@@ -6,6 +6,7 @@ use bytes::Bytes;
 
 use crate::error::{ArgError, Error, Result};
 use crate::item::INLINE_MAX;
+use crate::mutation::Arg;
 use crate::numbers::{string2ll, LongDouble};
 use crate::shard::{IntoBytes, Shard};
 use crate::value::{Kind, Value, ValueRef};
@@ -247,12 +248,12 @@ impl Shard {
             let mut buf = [0u8; INLINE_MAX];
             buf[..old.len()].copy_from_slice(old);
             buf[old.len()..len].copy_from_slice(value);
-            self.replace_str(slot, &buf[..len], expire);
+            self.replace_str_delta(slot, &buf[..len], expire, |args| append_delta(value, args));
         } else {
             let mut v = Vec::with_capacity(len);
             v.extend_from_slice(old);
             v.extend_from_slice(value);
-            self.replace_str(slot, v, expire);
+            self.replace_str_delta(slot, v, expire, |args| append_delta(value, args));
         }
         self.set_origin(slot, StrOrigin::Raw);
         Ok(len)
@@ -381,7 +382,9 @@ impl Shard {
         let slot = match slot {
             Some(s) => {
                 let expire = self.expire_of(s);
-                self.replace_str(s, v, expire);
+                self.replace_str_delta(s, v, expire, |args| {
+                    args.extend([Arg::Bytes(b"SETRANGE"), Arg::Key, Arg::Uint(offset as u64), Arg::Bytes(value)])
+                });
                 s
             }
             None => self.insert_str(db, key, v, None),
@@ -558,6 +561,11 @@ pub fn lcs(a: &[u8], b: &[u8], walk: bool, min_match_len: usize) -> Result<Lcs> 
         }
     }
     Ok(out)
+}
+
+/// APPEND's delta: the tail it appended.
+fn append_delta<'x>(tail: &'x [u8], args: &mut Vec<Arg<'x>>) {
+    args.extend([Arg::Bytes(b"APPEND"), Arg::Key, Arg::Bytes(tail)]);
 }
 
 #[cfg(test)]
@@ -1132,5 +1140,56 @@ mod tests {
         assert_eq!(s.del(0, &[&b"a"[..], b"b", b"c", b"d"]), 4);
         assert_eq!(s.used_memory(), 0);
         assert_eq!(s.dbsize(0), 0);
+    }
+
+    /// The mutation stream's commands for string writes: APPEND and
+    /// SETRANGE on an existing string are commands of their own size.
+    mod deltas {
+        use super::*;
+        use crate::propagate::tests::{log_bytes, round_trip, text};
+
+        #[test]
+        fn append_and_setrange_carry_what_they_wrote() {
+            let log = round_trip(|s, clock| {
+                s.append(0, b"k", b"new").unwrap();
+                s.append(0, b"k", b" and more").unwrap();
+                s.append(0, b"k", b"").unwrap();
+                s.setrange(0, b"k", 0, b"NEW").unwrap();
+                // Past the end: zero padding, as on the first write.
+                s.setrange(0, b"k", 20, b"!").unwrap();
+                s.setrange(0, b"k", 1, b"").unwrap();
+                s.setrange(0, b"pad", 3, b"x").unwrap();
+                s.set(0, b"t", "1", SetOptions { expiry: Some(Expiry::Px(1_000)), ..SetOptions::default() }).unwrap();
+                clock.advance(10);
+                s.append(0, b"t", b"23").unwrap();
+                s.setrange(0, b"t", 0, b"9").unwrap();
+                s.incrby(0, b"t", 1).unwrap();
+            });
+            assert_eq!(
+                text(&log),
+                [
+                    "SET k new",
+                    "APPEND k  and more",
+                    "SETRANGE k 0 NEW",
+                    "SETRANGE k 20 !",
+                    &format!("SET pad {}x", "\0".repeat(3)),
+                    &format!("SET t 1 PXAT {}", crate::propagate::tests::NOW + 1_000),
+                    "APPEND t 23",
+                    "SETRANGE t 0 9",
+                    &format!("SET t 924 PXAT {}", crate::propagate::tests::NOW + 1_000),
+                ]
+            );
+        }
+
+        #[test]
+        fn a_change_to_a_long_string_is_a_small_command() {
+            let log = round_trip(|s, _| {
+                s.set(0, b"k", vec![b'x'; 100_000], SetOptions::default()).unwrap();
+                s.append(0, b"k", b"tail").unwrap();
+                s.setrange(0, b"k", 50_000, b"middle").unwrap();
+            });
+            assert!(log_bytes(&log[..1]) > 100_000);
+            assert!(log_bytes(&log[1..]) < 100, "{:?}", text(&log[1..]));
+        }
     }
 }

@@ -15,8 +15,9 @@ pub use self::combine::{Aggregate, SetOp, ZSetInput, ZSetOperand};
 pub use self::index::{ZSet, ZSetIter};
 
 use crate::error::{ArgError, Error, OptionConflict, Result};
+use crate::mutation::Arg;
 use crate::shard::Shard;
-use crate::types::index_range;
+use crate::types::{index_range, Noted};
 use crate::value::{Kind, Value, ValueRef};
 
 /// ZSCAN returns sorted sets of at most this many members in one call, as
@@ -265,26 +266,32 @@ fn zset_add(z: &mut ZSet, opts: &ZAddOptions, score: f64, member: &Bytes) -> Res
 }
 
 #[derive(Default)]
-struct AddTally {
+struct AddTally<'p> {
     added: usize,
     updated: usize,
     processed: usize,
     last: f64,
+    /// The members added or given a new score, with the score they now
+    /// have (kept for a delta).
+    changed: Noted<(f64, &'p [u8])>,
 }
 
-fn add_all(z: &mut ZSet, opts: &ZAddOptions, pairs: &[(f64, Bytes)]) -> Result<AddTally> {
-    let mut t = AddTally::default();
+/// Redis's ZADD loop; `keep` keeps the changed members in the tally.
+fn add_all<'p>(z: &mut ZSet, opts: &ZAddOptions, pairs: &'p [(f64, Bytes)], keep: bool) -> Result<AddTally<'p>> {
+    let mut t = AddTally { changed: Noted::new(keep), ..AddTally::default() };
     for (score, member) in pairs {
         match zset_add(z, opts, *score, member)? {
             AddOutcome::Added(s) => {
                 t.added += 1;
                 t.processed += 1;
                 t.last = s;
+                t.changed.note((stored(s), member));
             }
             AddOutcome::Updated(s) => {
                 t.updated += 1;
                 t.processed += 1;
                 t.last = s;
+                t.changed.note((stored(s), member));
             }
             AddOutcome::Unchanged(s) => {
                 t.processed += 1;
@@ -321,15 +328,51 @@ impl Shard {
         })
     }
 
-    /// Runs `f` on the sorted set in `slot` (see [`Shard::modify`]).
-    fn zmodify<R>(&mut self, slot: u32, f: impl FnOnce(&mut ZSet) -> (R, bool)) -> Option<R> {
-        self.modify(slot, |v| match v {
-            Value::ZSet(z) => {
-                let (r, changed) = f(z);
-                (Some(r), changed)
-            }
-            _ => (None, false),
-        })
+    /// Runs `f` on the sorted set in `slot`; `delta` describes the change,
+    /// given `f`'s result (see [`Shard::modify_delta`]).
+    fn zmodify<'x, R>(
+        &mut self,
+        slot: u32,
+        f: impl FnOnce(&mut ZSet) -> (R, bool),
+        delta: impl FnOnce(&R, &mut Vec<Arg<'x>>),
+    ) -> Option<R> {
+        self.modify_delta(
+            slot,
+            |v| match v {
+                Value::ZSet(z) => {
+                    let (r, changed) = f(z);
+                    (Some(r), changed)
+                }
+                _ => (None, false),
+            },
+            |r, args| {
+                if let Some(r) = r {
+                    delta(r, args);
+                }
+            },
+        )
+    }
+
+    /// Removes the members at the ranks `select` picks (`lo..hi`), as the
+    /// ZREMRANGEBY* commands do; returns how many were removed. The delta
+    /// is ZREM of those members.
+    fn zremrange(&mut self, slot: u32, select: impl FnOnce(&ZSet) -> (usize, usize)) -> usize {
+        let keep = self.wants_deltas();
+        self.zmodify(
+            slot,
+            |z| {
+                let (lo, hi) = select(z);
+                let mut removed = Noted::new(keep);
+                z.remove_range_with(lo, hi, |m, _| removed.note(m));
+                let changed = removed.count() > 0;
+                (removed, changed)
+            },
+            |removed, args| {
+                args.extend([Arg::Bytes(b"ZREM"), Arg::Key]);
+                args.extend(removed.items().iter().map(|m| Arg::Owned(m.clone())));
+            },
+        )
+        .map_or(0, |removed| removed.count())
     }
 
     /// Stores `z` at `key` as a set-producing command does: replaces any
@@ -409,18 +452,25 @@ impl Shard {
     }
 
     fn zpop_slot(&mut self, slot: u32, count: usize, max: bool) -> Vec<(Bytes, f64)> {
-        self.zmodify(slot, |z| {
-            let n = count.min(z.len());
-            let mut out = Vec::with_capacity(n);
-            if max {
-                let len = z.len();
-                z.remove_range_with(len - n, len, |m, s| out.push((m, s)));
-                out.reverse();
-            } else {
-                z.remove_range_with(0, n, |m, s| out.push((m, s)));
-            }
-            (out, n > 0)
-        })
+        self.zmodify(
+            slot,
+            |z| {
+                let n = count.min(z.len());
+                let mut out = Vec::with_capacity(n);
+                if max {
+                    let len = z.len();
+                    z.remove_range_with(len - n, len, |m, s| out.push((m, s)));
+                    out.reverse();
+                } else {
+                    z.remove_range_with(0, n, |m, s| out.push((m, s)));
+                }
+                (out, n > 0)
+            },
+            |out, args| {
+                args.extend([Arg::Bytes(b"ZREM"), Arg::Key]);
+                args.extend(out.iter().map(|(m, _)| Arg::Owned(m.clone())));
+            },
+        )
         .unwrap_or_default()
     }
 
@@ -441,17 +491,32 @@ impl Shard {
             None if opts.xx => AddTally::default(),
             None => {
                 let mut z = ZSet::new();
-                let tally = add_all(&mut z, &opts, pairs)?;
+                let tally = add_all(&mut z, &opts, pairs, false)?;
                 self.insert_value(db, key, Value::ZSet(z), None);
                 tally
             }
-            Some(slot) => self
-                .zmodify(slot, |z| {
-                    let r = add_all(z, &opts, pairs);
-                    let changed = r.as_ref().is_ok_and(|t| t.added + t.updated > 0);
-                    (r, changed)
-                })
-                .unwrap_or_else(|| Ok(AddTally::default()))?,
+            Some(slot) => {
+                let keep = self.wants_deltas();
+                self.zmodify(
+                    slot,
+                    |z| {
+                        let r = add_all(z, &opts, pairs, keep);
+                        let changed = r.as_ref().is_ok_and(|t| t.added + t.updated > 0);
+                        (r, changed)
+                    },
+                    // Whatever the flags, the members that changed and the
+                    // scores they now have: a plain ZADD sets them.
+                    |r, args| {
+                        if let Ok(t) = r {
+                            args.extend([Arg::Bytes(b"ZADD"), Arg::Key]);
+                            for &(score, member) in t.changed.items() {
+                                args.extend([Arg::Double(score), Arg::Bytes(member)]);
+                            }
+                        }
+                    },
+                )
+                .unwrap_or_else(|| Ok(AddTally::default()))?
+            }
         };
         Ok(if opts.incr {
             ZAddReply::Score((tally.processed > 0).then_some(tally.last))
@@ -476,12 +541,26 @@ impl Shard {
     /// when it empties.
     pub fn zrem(&mut self, db: u8, key: &[u8], members: &[Bytes]) -> Result<usize> {
         let Some(slot) = self.lookup_write_kind(db, key, Kind::ZSet)? else { return Ok(0) };
+        let keep = self.wants_deltas();
         Ok(self
-            .zmodify(slot, |z| {
-                let removed = members.iter().filter(|m| z.remove(m).is_some()).count();
-                (removed, removed > 0)
-            })
-            .unwrap_or(0))
+            .zmodify(
+                slot,
+                |z| {
+                    let mut removed = Noted::new(keep);
+                    for m in members {
+                        if z.remove(m).is_some() {
+                            removed.note(&m[..]);
+                        }
+                    }
+                    let changed = removed.count() > 0;
+                    (removed, changed)
+                },
+                |removed, args| {
+                    args.extend([Arg::Bytes(b"ZREM"), Arg::Key]);
+                    args.extend(removed.items().iter().map(|&m| Arg::Bytes(m)));
+                },
+            )
+            .map_or(0, |removed| removed.count()))
     }
 
     /// ZSCORE key member.
@@ -636,36 +715,19 @@ impl Shard {
     /// ZREMRANGEBYRANK key start stop: how many were removed.
     pub fn zremrangebyrank(&mut self, db: u8, key: &[u8], start: i64, stop: i64) -> Result<usize> {
         let Some(slot) = self.lookup_write_kind(db, key, Kind::ZSet)? else { return Ok(0) };
-        Ok(self
-            .zmodify(slot, |z| {
-                let n = index_range(start, stop, z.len()).map_or(0, |(a, b)| z.remove_range(a, b));
-                (n, n > 0)
-            })
-            .unwrap_or(0))
+        Ok(self.zremrange(slot, |z| index_range(start, stop, z.len()).unwrap_or((0, 0))))
     }
 
     /// ZREMRANGEBYSCORE key min max: how many were removed.
     pub fn zremrangebyscore(&mut self, db: u8, key: &[u8], min: ScoreBound, max: ScoreBound) -> Result<usize> {
         let Some(slot) = self.lookup_write_kind(db, key, Kind::ZSet)? else { return Ok(0) };
-        Ok(self
-            .zmodify(slot, |z| {
-                let (lo, hi) = z.score_range_ranks(&min, &max);
-                let n = z.remove_range(lo, hi);
-                (n, n > 0)
-            })
-            .unwrap_or(0))
+        Ok(self.zremrange(slot, |z| z.score_range_ranks(&min, &max)))
     }
 
     /// ZREMRANGEBYLEX key min max: how many were removed.
     pub fn zremrangebylex(&mut self, db: u8, key: &[u8], min: &LexBound, max: &LexBound) -> Result<usize> {
         let Some(slot) = self.lookup_write_kind(db, key, Kind::ZSet)? else { return Ok(0) };
-        Ok(self
-            .zmodify(slot, |z| {
-                let (lo, hi) = z.lex_range_ranks(min, max);
-                let n = z.remove_range(lo, hi);
-                (n, n > 0)
-            })
-            .unwrap_or(0))
+        Ok(self.zremrange(slot, |z| z.lex_range_ranks(min, max)))
     }
 
     /// ZSCAN key cursor [MATCH pattern] [COUNT count]: the next cursor (0 when

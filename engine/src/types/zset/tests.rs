@@ -851,3 +851,151 @@ proptest! {
         }
     }
 }
+
+/// The mutation stream's commands for sorted-set writes: each replays to
+/// the same keyspace, and a change to a sorted set is a command of its own
+/// size.
+mod deltas {
+    use super::*;
+    use crate::propagate::tests::{log_bytes, round_trip, text};
+
+    fn zadd(sh: &mut Shard, opts: ZAddOptions, v: &[(f64, &str)]) -> ZAddReply {
+        sh.zadd(0, b"z", opts, &pairs(v)).unwrap()
+    }
+
+    #[test]
+    fn zadd_in_every_mode_sets_the_scores_that_changed() {
+        let log = round_trip(|sh, _| {
+            add(sh, "z", &[(1.0, "a"), (2.0, "b"), (3.0, "c")]);
+            // Plain: an unchanged score is left out; a repeated member is
+            // set twice, as the command did.
+            assert_eq!(add(sh, "z", &[(1.0, "a"), (5.0, "b"), (4.0, "d"), (6.0, "d")]), 1);
+            assert_eq!(zadd(sh, ZAddOptions { nx: true, ..ZOPT }, &[(9.0, "a"), (7.0, "e")]), ZAddReply::Count(1));
+            assert_eq!(zadd(sh, ZAddOptions { xx: true, ..ZOPT }, &[(0.5, "a"), (8.0, "zz")]), ZAddReply::Count(0));
+            assert_eq!(
+                zadd(sh, ZAddOptions { gt: true, ch: true, ..ZOPT }, &[(0.0, "a"), (10.0, "c"), (11.0, "f")]),
+                ZAddReply::Count(2)
+            );
+            assert_eq!(
+                zadd(sh, ZAddOptions { lt: true, ch: true, ..ZOPT }, &[(9.0, "c"), (12.0, "b")]),
+                ZAddReply::Count(1)
+            );
+            assert_eq!(zadd(sh, ZAddOptions { incr: true, ..ZOPT }, &[(2.5, "a")]), ZAddReply::Score(Some(3.0)));
+            assert_eq!(zadd(sh, ZAddOptions { incr: true, gt: true, ..ZOPT }, &[(-1.0, "a")]), ZAddReply::Score(None));
+            assert_eq!(zadd(sh, ZAddOptions { incr: true, xx: true, ..ZOPT }, &[(1.0, "zz")]), ZAddReply::Score(None));
+            assert_eq!(
+                zadd(sh, ZAddOptions { incr: true, nx: true, ..ZOPT }, &[(1.0, "g")]),
+                ZAddReply::Score(Some(1.0))
+            );
+            assert_eq!(sh.zincrby(0, b"z", 0.25, "g").unwrap(), 1.25);
+            assert_eq!(sh.zincrby(0, b"z", f64::INFINITY, "h").unwrap(), f64::INFINITY);
+            assert_eq!(sh.zincrby(0, b"z", f64::NEG_INFINITY, "h").unwrap_err(), Error::ScoreNan);
+            add(sh, "z", &[(f64::NEG_INFINITY, "i"), (-0.0, "j")]);
+        });
+        assert_eq!(
+            text(&log[2..]),
+            [
+                "ZADD z 5 b 4 d 6 d",
+                "ZADD z 7 e",
+                "ZADD z 0.5 a",
+                "ZADD z 10 c 11 f",
+                "ZADD z 9 c",
+                "ZADD z 3 a",
+                "ZADD z 1 g",
+                "ZADD z 1.25 g",
+                "ZADD z inf h",
+                "ZADD z -inf i 0 j",
+            ]
+        );
+    }
+
+    #[test]
+    fn removals_name_the_members_removed() {
+        let log = round_trip(|sh, _| {
+            let members: Vec<(f64, String)> = (0..20).map(|i| (f64::from(i), format!("m{i:02}"))).collect();
+            let v: Vec<(f64, &str)> = members.iter().map(|(s, m)| (*s, m.as_str())).collect();
+            add(sh, "z", &v);
+            assert_eq!(sh.zrem(0, b"z", &[b("zz"), b("m00"), b("m01"), b("m01")]).unwrap(), 2);
+            assert_eq!(sh.zrem(0, b"z", &[b("zz")]).unwrap(), 0);
+            assert_eq!(names(&sh.zpopmin(0, b"z", None).unwrap()), ["m02"]);
+            assert_eq!(names(&sh.zpopmax(0, b"z", Some(2)).unwrap()), ["m19", "m18"]);
+            assert!(sh.zpopmin(0, b"z", Some(0)).unwrap().is_empty());
+            assert_eq!(sh.zmpop(0, &[b("none"), b("z")], false, 1).unwrap().unwrap().0, 1);
+            assert_eq!(sh.zremrangebyrank(0, b"z", 0, 1).unwrap(), 2);
+            assert_eq!(sh.zremrangebyrank(0, b"z", 100, 200).unwrap(), 0);
+            assert_eq!(sh.zremrangebyscore(0, b"z", sb("(9"), sb("11")).unwrap(), 2);
+            assert_eq!(sh.zremrangebyscore(0, b"z", sb("100"), sb("+inf")).unwrap(), 0);
+            add(sh, "lex", &[(0.0, "a"), (0.0, "b"), (0.0, "c"), (0.0, "d")]);
+            assert_eq!(sh.zremrangebylex(0, b"lex", &lb("[b"), &lb("(d")).unwrap(), 2);
+            // More than the set holds: all of it, and the key is gone.
+            assert_eq!(sh.zpopmax(0, b"lex", Some(10)).unwrap().len(), 2);
+            assert_eq!(sh.zremrangebyscore(0, b"z", sb("-inf"), sb("+inf")).unwrap(), 10);
+        });
+        assert_eq!(
+            text(&log[2..]),
+            [
+                "ZREM z m00 m01",
+                "ZREM z m02",
+                "ZREM z m19 m18",
+                "ZREM z m03",
+                "ZREM z m04 m05",
+                "ZREM z m10 m11",
+                "DEL lex",
+                "ZADD lex 0 a 0 b 0 c 0 d",
+                "ZREM lex b c",
+                "DEL lex",
+                "DEL z",
+            ]
+        );
+    }
+
+    #[test]
+    fn store_commands_write_the_whole_result_and_a_ttl_is_kept() {
+        round_trip(|sh, clock| {
+            add(sh, "z", &[(1.0, "a"), (2.0, "b"), (3.0, "c"), (4.0, "d")]);
+            add(sh, "y", &[(1.0, "c")]);
+            sh.pexpire(0, b"z", 1_000, Default::default()).unwrap();
+            clock.advance(10);
+            add(sh, "z", &[(5.0, "e"), (0.0, "a")]);
+            sh.zincrby(0, b"z", 1.0, "a").unwrap();
+            sh.zrem(0, b"z", &[b("b")]).unwrap();
+            sh.zpopmin(0, b"z", None).unwrap();
+            sh.zremrangebyscore(0, b"z", sb("5"), sb("5")).unwrap();
+            let slot = sh.lookup(0, b"z").unwrap();
+            assert!(sh.expire_of(slot).is_some());
+            sh.zunionstore(0, b"u", &[b("z"), b("y")], None, Aggregate::Sum).unwrap();
+            sh.zinterstore(0, b"y", &[b("z"), b("y")], None, Aggregate::Max).unwrap();
+            sh.zrangestore(0, b"z", b"u", &ZRange::rank(0, 0)).unwrap();
+        });
+    }
+
+    #[test]
+    fn a_change_to_a_large_sorted_set_is_a_small_command() {
+        let log = round_trip(|sh, _| {
+            let all: Vec<(f64, Bytes)> = (0..100_000).map(|i| (f64::from(i), b(&format!("member-{i}")))).collect();
+            sh.zadd(0, b"z", ZOPT, &all).unwrap();
+            add(sh, "z", &[(0.5, "one more")]);
+            add(sh, "z", &[(7.0, "member-7"), (-1.0, "member-8")]);
+            sh.zincrby(0, b"z", 2.0, "one more").unwrap();
+            sh.zrem(0, b"z", &[b("member-9")]).unwrap();
+            sh.zpopmax(0, b"z", None).unwrap();
+            sh.zremrangebyrank(0, b"z", 0, 0).unwrap();
+        });
+        let (whole, deltas) = log.split_at(log.len() - 6);
+        assert!(log_bytes(whole) > 1_000_000);
+        assert_eq!(
+            text(deltas),
+            [
+                "ZADD z 0.5 one more",
+                "ZADD z -1 member-8",
+                "ZADD z 2.5 one more",
+                "ZREM z member-9",
+                "ZREM z member-99999",
+                "ZREM z member-8",
+            ]
+        );
+        for entry in deltas {
+            assert!(log_bytes(std::slice::from_ref(entry)) < 100);
+        }
+    }
+}
