@@ -366,7 +366,11 @@ fn config_get_and_set() {
     assert_eq!(get(&mut c, "maxclients"), [("maxclients".to_string(), "500".to_string())]);
     assert_eq!(get(&mut c, "port"), [("port".to_string(), s.port().to_string())]);
     assert_eq!(get(&mut c, "save"), [("save".to_string(), String::new())]);
-    assert_eq!(get(&mut c, "appendonly"), [("appendonly".to_string(), "no".to_string())]);
+    assert_eq!(get(&mut c, "appendonly"), [("appendonly".to_string(), "yes".to_string())]);
+    assert_eq!(get(&mut c, "appendfsync"), [("appendfsync".to_string(), "everysec".to_string())]);
+    let dir = std::fs::canonicalize(s.dir().join("data")).unwrap();
+    assert_eq!(get(&mut c, "dir"), [("dir".to_string(), dir.display().to_string())]);
+    assert!(c.cmd(&["CONFIG", "SET", "appendfsync", "always"]).err().contains("can't set immutable config"));
     let names: Vec<String> = get(&mut c, "maxmemory*").into_iter().map(|(k, _)| k).collect();
     assert_eq!(names, ["maxmemory", "maxmemory-policy"]);
     let shard_ports: Vec<(String, String)> = get(&mut c, "SHARD*");
