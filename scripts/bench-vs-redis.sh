@@ -15,8 +15,12 @@
 # client settings. Server CPU time is utime+stime of the server process from
 # /proc/PID/stat, read before and after each redis-benchmark run.
 #
+# Both servers persist alike: not at all by default, or with
+# `--appendfsync always|everysec|no` both log every write (redis-server's
+# AOF, coreshard's per-shard log) to a scratch directory with that policy.
+#
 # Usage: scripts/bench-vs-redis.sh [--quick] [--requests N] [--clients N]
-#                                  [--keys N] [--out FILE]
+#                                  [--keys N] [--appendfsync P] [--out FILE]
 # Environment:
 #   CORESHARD_BIN  use this server binary instead of building
 #                  target/release/coreshard-server
@@ -24,7 +28,7 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: scripts/bench-vs-redis.sh [--quick] [--requests N] [--clients N] [--keys N] [--out FILE]
+Usage: scripts/bench-vs-redis.sh [--quick] [--requests N] [--clients N] [--keys N] [--appendfsync P] [--out FILE]
 
   --quick         smoke test: 20000 requests per run and 10000 keys
                   (unless --requests/--keys say otherwise)
@@ -34,6 +38,8 @@ Usage: scripts/bench-vs-redis.sh [--quick] [--requests N] [--clients N] [--keys 
   --clients N     parallel connections of redis-benchmark (default 50)
   --keys N        key space (redis-benchmark -r, default 100000); every key is
                   written before the runs, so GETs hit
+  --appendfsync P both servers log every write with this fsync policy
+                  (always, everysec or no); without it neither persists
   --out FILE      also write the result table as CSV to FILE
 
 Environment: CORESHARD_BIN=path uses that binary instead of running
@@ -55,6 +61,7 @@ requests=""
 clients=50
 keys=""
 out=""
+appendfsync=""
 while [ $# -gt 0 ]; do
   opt=$1
   val=""
@@ -66,7 +73,7 @@ while [ $# -gt 0 ]; do
   esac
   case $opt in
     --quick) quick=1 ;;
-    --requests | --clients | --keys | --out)
+    --requests | --clients | --keys | --out | --appendfsync)
       if [ -z "$val" ]; then
         [ $# -ge 2 ] || die "$opt needs a value"
         val=$2
@@ -77,6 +84,7 @@ while [ $# -gt 0 ]; do
         --clients) clients=$val ;;
         --keys) keys=$val ;;
         --out) out=$val ;;
+        --appendfsync) appendfsync=$val ;;
       esac
       ;;
     -h | --help)
@@ -100,6 +108,10 @@ fi
 is_count "$requests" || die "--requests must be a positive integer, got '$requests'"
 is_count "$clients" || die "--clients must be a positive integer, got '$clients'"
 is_count "$keys" || die "--keys must be a positive integer, got '$keys'"
+case $appendfsync in
+  "" | always | everysec | no) ;;
+  *) die "--appendfsync must be always, everysec or no, got '$appendfsync'" ;;
+esac
 
 readonly PIPE_SCALE=8          # pipelined runs send requests * PIPE_SCALE
 readonly PIPELINES=(1 16)
@@ -267,6 +279,10 @@ start_redis() { # config
   port=$(free_ports 1)
   log=$tmp/redis-$cfg.log
   local cmd=(redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no)
+  if [ -n "$appendfsync" ]; then
+    mkdir -p "$tmp/redis-data-$cfg"
+    cmd+=(--appendonly yes --appendfsync "$appendfsync" --dir "$tmp/redis-data-$cfg")
+  fi
   if [ "$cfg" = one-core ]; then cmd=(taskset -c "$last_core" "${cmd[@]}"); fi
   launch "$log" "${cmd[@]}"
   side_pids=("$launched_pid")
@@ -298,6 +314,11 @@ start_coreshard() { # config
   fi
   local cmd=("$coreshard_bin" --bind 127.0.0.1 --port "$port" --shard-port-base $((port + 1))
     --shards "$shards" --pin-cores "$pin")
+  if [ -n "$appendfsync" ]; then
+    cmd+=(--appendfsync "$appendfsync" --dir "$tmp/coreshard-data-$cfg")
+  else
+    cmd+=(--appendonly no)
+  fi
   if [ "$cfg" = one-core ]; then cmd=(taskset -c "$last_core" "${cmd[@]}"); fi
   launch "$log" "${cmd[@]}"
   side_pids=("$launched_pid")
