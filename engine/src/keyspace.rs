@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 use hashbrown::HashTable;
 
 use crate::item::Item;
+use crate::snapshot::{self, Snap, SnapshotBusy, SnapshotSink, Step};
 
 /// Fixed bytes per key outside the item: the slab pointer plus the index
 /// bucket (4 B + 1 control byte) at the table's typical load.
@@ -23,7 +24,7 @@ pub(crate) const KEY_OVERHEAD: usize = 8 + 8;
 
 /// Slots live in fixed chunks of 4096, so the slab grows without copying
 /// and without leaving freed copies behind (which would count in RSS).
-const CHUNK_BITS: u32 = 12;
+pub(crate) const CHUNK_BITS: u32 = 12;
 const CHUNK: usize = 1 << CHUNK_BITS;
 
 #[derive(Default)]
@@ -91,6 +92,9 @@ pub(crate) struct Keyspace {
     phys: Vec<u8>,
     /// Physical → logical, the inverse of `phys`.
     logical: Vec<u8>,
+    /// The snapshot in progress: every write below goes through
+    /// [`before_write`](Self::before_write) first.
+    snap: Option<Box<Snap>>,
 }
 
 impl Keyspace {
@@ -110,7 +114,49 @@ impl Keyspace {
             db_expires: vec![0; databases],
             phys: (0..databases).map(|d| d as u8).collect(),
             logical: (0..databases).map(|d| d as u8).collect(),
+            snap: None,
         }
+    }
+
+    /// Called before the item in `slot` (or the vacant slot) changes: a
+    /// snapshot that has not reached it takes it as it is first.
+    #[inline]
+    fn before_write(&mut self, slot: u32) {
+        if let Some(snap) = self.snap.as_deref_mut() {
+            if snap.pending(slot) {
+                snap.mark(slot);
+                if let Some(it) = self.slab.item(slot) {
+                    snap.emit(it);
+                }
+            }
+        }
+    }
+
+    pub(crate) fn begin_snapshot(
+        &mut self,
+        sink: Box<dyn SnapshotSink>,
+        now_ms: u64,
+        seq: u64,
+    ) -> Result<(), SnapshotBusy> {
+        if self.snap.is_some() {
+            return Err(SnapshotBusy);
+        }
+        self.snap = Some(Box::new(Snap::new(sink, self.slab.len as u32, self.logical.clone(), now_ms, seq)));
+        Ok(())
+    }
+
+    pub(crate) fn step_snapshot(&mut self, budget: usize, max_buffered: usize) -> Step {
+        let Some(snap) = self.snap.as_deref_mut() else { return Step::Done };
+        let slab = &self.slab;
+        snapshot::walk(snap, |slot| slab.item(slot), budget, max_buffered)
+    }
+
+    pub(crate) fn end_snapshot(&mut self) -> Option<Box<dyn SnapshotSink>> {
+        self.snap.take().map(|s| s.into_sink())
+    }
+
+    pub(crate) fn snapshot_seq(&self) -> Option<u64> {
+        self.snap.as_ref().map(|s| s.seq())
     }
 
     /// The physical database holding logical database `db`.
@@ -160,8 +206,17 @@ impl Keyspace {
         self.slab.item(slot)
     }
 
+    /// The item in `slot`, for its eviction metadata only: a change to its
+    /// key, value or expiry goes through [`write`](Self::write).
     #[inline]
     pub(crate) fn get_mut(&mut self, slot: u32) -> Option<&mut Item> {
+        self.slab.cell_mut(slot).and_then(Option::as_mut)
+    }
+
+    /// The item in `slot`, to change its value in place.
+    #[inline]
+    pub(crate) fn write(&mut self, slot: u32) -> Option<&mut Item> {
+        self.before_write(slot);
         self.slab.cell_mut(slot).and_then(Option::as_mut)
     }
 
@@ -173,6 +228,7 @@ impl Keyspace {
         let expire = item.expire();
         let slot = match self.free.pop() {
             Some(s) => {
+                self.before_write(s);
                 if let Some(cell) = self.slab.cell_mut(s) {
                     *cell = Some(item);
                 }
@@ -195,6 +251,13 @@ impl Keyspace {
 
     /// Removes the item at `slot`.
     pub(crate) fn remove(&mut self, slot: u32) -> Option<Item> {
+        self.before_write(slot);
+        self.take(slot)
+    }
+
+    /// Removes the item at `slot`, the snapshot in progress left to the
+    /// caller.
+    fn take(&mut self, slot: u32) -> Option<Item> {
         let item = self.slab.cell_mut(slot)?.take()?;
         let hash = self.hash(item.db(), item.key());
         if let Ok(entry) = self.index.find_entry(hash, |&s| s == slot) {
@@ -212,6 +275,7 @@ impl Keyspace {
     /// Replaces the item at `slot` through `f` (same key and db), keeping
     /// the expiry index in step.
     pub(crate) fn replace(&mut self, slot: u32, f: impl FnOnce(Item) -> Item) {
+        self.before_write(slot);
         let Some(cell) = self.slab.cell_mut(slot) else { return };
         let Some(old) = cell.take() else { return };
         let (db, old_exp) = (old.db(), old.expire());
@@ -265,22 +329,34 @@ impl Keyspace {
             self.free.clear();
             self.db_keys.iter_mut().for_each(|c| *c = 0);
             self.db_expires.iter_mut().for_each(|c| *c = 0);
-            for (c, chunk) in self.slab.clear().into_iter().enumerate() {
-                for (i, item) in chunk.into_vec().into_iter().enumerate() {
+            let chunks = self.slab.clear();
+            for (c, chunk) in chunks.iter().enumerate() {
+                for (i, item) in chunk.iter().enumerate() {
                     if let Some(it) = item {
-                        on_remove((c * CHUNK + i) as u32, &it);
+                        on_remove((c * CHUNK + i) as u32, it);
                         removed += 1;
                     }
                 }
+            }
+            match self.snap.as_deref_mut() {
+                // The snapshot reads the rest of the keys from the dropped
+                // chunks (the slab is all new keys from now on).
+                Some(snap) if !snap.is_frozen() => snap.freeze(chunks),
+                _ => drop(chunks),
             }
             return removed;
         }
         let db = db.map(|d| self.phys(d));
         for slot in 0..self.slab.len as u32 {
             if self.get(slot).is_some_and(|it| Some(it.db()) == db) {
-                if let Some(it) = self.remove(slot) {
+                let keep = self.snap.as_deref().is_some_and(|s| s.pending(slot));
+                if let Some(it) = self.take(slot) {
                     on_remove(slot, &it);
                     removed += 1;
+                    if let (true, Some(snap)) = (keep, self.snap.as_deref_mut()) {
+                        snap.mark(slot);
+                        snap.stash(it);
+                    }
                 }
             }
         }

@@ -700,7 +700,7 @@ impl Shard {
         delta: impl FnOnce(&mut Vec<Arg<'x>>),
     ) {
         self.forget_origin(slot);
-        if let Some(it) = self.ks.get_mut(slot) {
+        if let Some(it) = self.ks.write(slot) {
             if it.expire() == expire
                 && (it.overwrite_inline(value.as_ref())
                     || (value.is_borrowed() && overwrite_boxed_str(it, value.as_ref())))
@@ -814,7 +814,7 @@ impl Shard {
         f: impl FnOnce(&mut Value) -> (R, bool),
         delta: impl FnOnce(&R, ValueRef<'_>, &mut Vec<Arg<'x>>),
     ) -> R {
-        let Some(value) = self.ks.get_mut(slot).and_then(Item::value_mut) else {
+        let Some(value) = self.ks.write(slot).and_then(Item::value_mut) else {
             panic!("modify on a slot without a boxed value");
         };
         let before = value.mem_usage();

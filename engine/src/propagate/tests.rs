@@ -34,7 +34,7 @@ impl MutationSink for Recorder {
     }
 }
 
-fn new_shard(clock: &Clock) -> Shard {
+pub(crate) fn new_shard(clock: &Clock) -> Shard {
     Shard::new(0, ShardConfig { clock: clock.clone(), databases: 4, ..ShardConfig::default() })
 }
 
@@ -199,7 +199,7 @@ fn without_a_delta_sink_records_carry_none() {
 /// DEL) take any key, and a few writes go to another type's key. TTLs are
 /// set far enough ahead that no key expires during a run: replay happens
 /// later, at the run's final time.
-mod random_writes {
+pub(crate) mod random_writes {
     use proptest::prelude::*;
 
     use super::*;
@@ -213,7 +213,7 @@ mod random_writes {
     const SCORES: [f64; 7] = [0.0, -0.0, 1.0, 2.5, -3.0, f64::INFINITY, f64::NEG_INFINITY];
 
     #[derive(Debug, Clone)]
-    enum Op {
+    pub(crate) enum Op {
         Push(usize, bool, Vec<usize>, bool),
         Pop(usize, bool, Option<i64>),
         LSet(usize, i64, usize),
@@ -247,7 +247,7 @@ mod random_writes {
         Tick(u64),
     }
 
-    fn op() -> impl Strategy<Value = Op> {
+    pub(crate) fn op() -> impl Strategy<Value = Op> {
         // Mostly the type's own keys (`0..2` is shifted in `run`), now and
         // then any key.
         let k = || prop_oneof![8 => 0..2usize, 1 => 2..2 + KEYS.len()];
@@ -314,7 +314,7 @@ mod random_writes {
     fn ignore<T>(_: T) {}
 
     /// Runs `op`; errors (wrong types, bad numbers) are part of the game.
-    fn run(s: &mut Shard, clock: &Clock, op: &Op) {
+    pub(crate) fn run(s: &mut Shard, clock: &Clock, op: &Op) {
         // A key index below 2 is one of the type's own keys; 2 and up, any.
         let of = |ty: usize| move |i: usize| if i < 2 { KEYS[2 * ty + i] } else { KEYS[i - 2] };
         let key = of(0);
