@@ -289,7 +289,7 @@ impl ShardCore {
 /// *front* of its run queue, which would let a polling loop starve the other
 /// tasks. Waking from a freshly spawned task instead puts this one at the
 /// back.
-pub(crate) fn yield_now() -> impl Future<Output = ()> {
+pub fn yield_now() -> impl Future<Output = ()> {
     let mut yielded = false;
     poll_fn(move |cx| {
         if yielded {

@@ -24,7 +24,7 @@ use crate::mutation::MutationSink;
 use crate::routing::{Router, ShardCountError};
 use crate::shard::{Shard, ShardConfig};
 
-pub use self::core::CoreLocal;
+pub use self::core::{yield_now, CoreLocal};
 pub use self::ctx::{ShardCtx, Txn};
 pub use self::durable::Durability;
 pub use self::handle::{Handle, Pending};

@@ -37,13 +37,13 @@ pub(super) enum Len {
 }
 
 impl<'a> Reader<'a> {
-    fn byte(&mut self) -> Option<u8> {
+    pub(super) fn byte(&mut self) -> Option<u8> {
         let b = *self.buf.get(self.pos)?;
         self.pos += 1;
         Some(b)
     }
 
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+    pub(super) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         let s = self.buf.get(self.pos..self.pos.checked_add(n)?)?;
         self.pos += n;
         Some(s)
@@ -82,7 +82,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn string(&mut self) -> Option<Vec<u8>> {
+    pub(super) fn string(&mut self) -> Option<Vec<u8>> {
         let mut digits = itoa::Buffer::new();
         Some(match self.len_or_enc()? {
             Len::Plain(n) => self.take(usize::try_from(n).ok()?)?.to_vec(),
@@ -129,7 +129,13 @@ fn entry_score(e: Entry<'_>) -> Option<f64> {
 }
 
 fn read_value(r: &mut Reader<'_>) -> Option<Value> {
-    let value = match r.byte()? {
+    let kind = r.byte()?;
+    read_body(kind, r)
+}
+
+/// Reads a value of RDB type `kind` (the type byte already read).
+pub(super) fn read_body(kind: u8, r: &mut Reader<'_>) -> Option<Value> {
+    let value = match kind {
         TYPE_STRING => Value::Str(r.bytes()?),
         TYPE_LIST => {
             let n = r.len()?;

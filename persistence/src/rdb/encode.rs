@@ -48,20 +48,25 @@ fn zset_is_listpack(z: &ZSet) -> bool {
 /// Serialises a value as a DUMP payload.
 pub fn dump(value: ValueRef<'_>) -> Vec<u8> {
     let mut out = Vec::new();
-    match value {
-        ValueRef::Str(s) => {
-            out.push(TYPE_STRING);
-            write_string(&mut out, s);
-        }
-        ValueRef::List(l) => write_list(&mut out, l),
-        ValueRef::Set(s) => write_set(&mut out, s),
-        ValueRef::Hash(h) => write_hash(&mut out, h),
-        ValueRef::ZSet(z) => write_zset(&mut out, z),
-    }
+    write_value(&mut out, value);
     out.extend_from_slice(&RDB_VERSION.to_le_bytes());
     let crc = crc64::crc64(0, &out);
     out.extend_from_slice(&crc.to_le_bytes());
     out
+}
+
+/// Appends the value's type byte and its encoding.
+pub(super) fn write_value(out: &mut Vec<u8>, value: ValueRef<'_>) {
+    match value {
+        ValueRef::Str(s) => {
+            out.push(TYPE_STRING);
+            write_string(out, s);
+        }
+        ValueRef::List(l) => write_list(out, l),
+        ValueRef::Set(s) => write_set(out, s),
+        ValueRef::Hash(h) => write_hash(out, h),
+        ValueRef::ZSet(z) => write_zset(out, z),
+    }
 }
 
 pub(super) fn write_len(out: &mut Vec<u8>, n: u64) {
@@ -82,7 +87,7 @@ pub(super) fn write_len(out: &mut Vec<u8>, n: u64) {
 /// `rdbSaveRawString`: a canonical integer that fits 32 bits as an
 /// integer, a string over 20 bytes LZF-compressed when that saves at least
 /// 4 bytes, anything else as is.
-fn write_string(out: &mut Vec<u8>, s: &[u8]) {
+pub(super) fn write_string(out: &mut Vec<u8>, s: &[u8]) {
     if s.len() <= 11 {
         if let Some(v) = string2ll(s) {
             if let Ok(b) = i8::try_from(v) {

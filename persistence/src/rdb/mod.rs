@@ -13,6 +13,7 @@ mod compact;
 mod crc64;
 mod decode;
 mod encode;
+pub mod file;
 mod listpack;
 mod lzf;
 
