@@ -21,3 +21,4 @@
 
 pub mod log;
 pub mod rdb;
+pub mod snapshot;

@@ -70,6 +70,8 @@ pub struct ServerState {
     log_reloader: Mutex<Option<LogReloader>>,
     /// The shards' logs, when `appendonly` is on.
     pub log: Option<Arc<LogStatus>>,
+    /// Snapshots and log rewrites.
+    pub snapshots: crate::persist::Snapshots,
 }
 
 /// Applies a log level name (`debug`, `verbose`, `notice`, `warning`,
@@ -196,12 +198,13 @@ impl Server {
         } else {
             None
         };
+        let started_unix = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let state = Arc::new(ServerState {
             settings: ArcSwap::from_pointee(config.clone()),
             handle: engine.handle(),
             backends: engine.io_backends().to_vec(),
             started: Instant::now(),
-            started_unix: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+            started_unix,
             run_id: random_hex40(),
             node_ids: (0..shards).map(|_| random_hex40()).collect(),
             clients: AtomicUsize::new(0),
@@ -212,6 +215,7 @@ impl Server {
             slowlog: SlowLog::new(config.slowlog_log_slower_than, config.slowlog_max_len),
             log_reloader: Mutex::new(None),
             log,
+            snapshots: crate::persist::Snapshots::new(shards, started_unix),
         });
         // Each core's state, then its listeners, on the shard's own thread:
         // the listener's io_uring belongs to that core's loop.
@@ -222,6 +226,7 @@ impl Server {
                 .spawn_on(shard, move |ctx: ShardCtx| async move {
                     let core = Rc::new(CoreState::new(ctx.id()));
                     CoreState::install(&ctx, core.clone()).await;
+                    crate::persist::start_shard_tasks(&ctx, st.clone());
                     Ok(listener::bind_and_serve(ctx, core, st))
                 })
                 .wait();

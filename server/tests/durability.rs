@@ -314,3 +314,119 @@ fn persistence_can_be_off() {
     assert!(s.conn().cmd(&["GET", "k"]).is_null());
     assert!(!s.dir().join("data").exists());
 }
+
+/// Waits until no shard rewrites its log and `aof_rewrites` reached `n`.
+fn wait_rewrites(c: &mut RespConn, n: u64) {
+    let field = |c: &mut RespConn, name: &str| -> u64 { c.info_field("persistence", name).parse().unwrap() };
+    wait_until("the log rewrites", Duration::from_secs(30), || {
+        field(c, "aof_rewrites") >= n && field(c, "aof_rewrite_in_progress") == 0
+    });
+}
+
+fn manifest(dir: &Path, shard: usize) -> String {
+    let d = dir.join("data").join(format!("shard-{shard}")).join("appendonlydir");
+    std::fs::read_to_string(d.join("appendonly.aof.manifest")).unwrap()
+}
+
+fn tool_accepts(tool: &str, path: &Path) {
+    let out = std::process::Command::new(tool).arg(path).output().unwrap_or_else(|e| panic!("{tool}: {e}"));
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{tool} {} failed:\n{text}", path.display());
+}
+
+#[test]
+fn a_rewrite_replaces_the_log_by_a_snapshot_and_a_tail() {
+    let mut s = Coreshard::start(SHARDS, &[]);
+    let mut c = s.conn();
+    write_everything(&mut c);
+    assert_eq!(c.cmd(&["BGREWRITEAOF"]), Reply::simple("Background append only file rewriting started"));
+    wait_rewrites(&mut c, SHARDS as u64);
+    // Writes after the rewrite go to the new tail.
+    ok(c.cmd(&["SET", "after", "rewrite"]));
+    ok(c.cmd(&["RPUSH", "biglist", "tail"]));
+    let before = everything(&mut c);
+    for shard in 0..SHARDS {
+        let m = manifest(s.dir(), shard);
+        let files: Vec<&str> = m.lines().collect();
+        assert_eq!(files.len(), 2, "a base and one incremental file: {m}");
+        assert!(files[0].ends_with("type b") && files[0].contains(".base.rdb"), "{m}");
+        let d = s.dir().join("data").join(format!("shard-{shard}")).join("appendonlydir");
+        let base = files[0].split(' ').nth(1).unwrap();
+        tool_accepts("redis-check-rdb", &d.join(base));
+        tool_accepts("redis-check-aof", &d.join("appendonly.aof.manifest"));
+        let names: Vec<String> =
+            std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert_eq!(names.len(), 3, "the old files are gone: {names:?}");
+    }
+    s.kill();
+    s.restart(&[]);
+    let mut c = s.conn();
+    assert_eq!(everything(&mut c), before);
+    assert!(s.log().contains("base_keys"), "{}", s.log());
+    // The rewritten log loads in redis-server too.
+    s.kill();
+    let shard_dir = s.dir().join("data").join("shard-0");
+    let redis = RedisServer::start_with(&["--appendonly", "yes", "--dir", shard_dir.to_str().unwrap()]);
+    let shard0 = everything(&mut redis.conn());
+    assert!(shard0.iter().map(|db| db.len()).sum::<usize>() > 0);
+    for (db, keys) in shard0.iter().enumerate() {
+        for (k, v) in keys {
+            assert_eq!(before[db].get(k), Some(v), "{k} in db {db}");
+        }
+    }
+}
+
+#[test]
+fn the_log_is_rewritten_by_itself_and_stays_small() {
+    let mut s = Coreshard::start(1, &["--auto-aof-rewrite-min-size", "256kb", "--auto-aof-rewrite-percentage", "100"]);
+    let mut c = s.conn();
+    let value = "v".repeat(100);
+    let mut written = 0u64;
+    for round in 0..200 {
+        let mut batch = Vec::new();
+        for k in 0..100 {
+            let (key, v) = (format!("key:{k}"), format!("{round}:{value}"));
+            batch.extend_from_slice(
+                format!("*3\r\n$3\r\nSET\r\n${}\r\n{key}\r\n${}\r\n{v}\r\n", key.len(), v.len()).as_bytes(),
+            );
+        }
+        c.send_raw(&batch);
+        for _ in 0..100 {
+            ok(c.read_reply());
+        }
+        written += 100 * 130;
+    }
+    wait_rewrites(&mut c, 1);
+    let d = s.dir().join("data").join("shard-0").join("appendonlydir");
+    let on_disk: u64 = std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
+    assert!(on_disk < 1 << 20, "{on_disk} bytes on disk after writing about {written}");
+    let before = everything(&mut c);
+    s.kill();
+    s.restart(&[]);
+    assert_eq!(everything(&mut s.conn()), before);
+}
+
+#[test]
+fn save_writes_snapshots_that_redis_loads() {
+    let s = Coreshard::start(SHARDS, &[]);
+    let mut c = s.conn();
+    write_everything(&mut c);
+    let ours = everything(&mut c);
+    let before = c.cmd(&["LASTSAVE"]).int();
+    assert_eq!(c.cmd(&["SAVE"]), Reply::ok());
+    assert!(c.cmd(&["LASTSAVE"]).int() >= before);
+    let info = c.cmd(&["INFO", "persistence"]).text();
+    assert!(info.contains("rdb_last_bgsave_status:ok") && info.contains("rdb_changes_since_last_save:0"), "{info}");
+    assert_eq!(c.cmd(&["BGSAVE"]), Reply::simple("Background saving started"));
+    let mut merged: Vec<BTreeMap<String, (String, Reply, bool)>> = vec![BTreeMap::new(); ours.len()];
+    wait_until("BGSAVE", Duration::from_secs(10), || c.info_field("persistence", "rdb_bgsave_in_progress") == "0");
+    for shard in 0..SHARDS {
+        let dir = s.dir().join("data").join(format!("shard-{shard}"));
+        tool_accepts("redis-check-rdb", &dir.join("dump.rdb"));
+        let redis = RedisServer::start_with(&["--dir", dir.to_str().unwrap(), "--dbfilename", "dump.rdb"]);
+        for (db, keys) in everything(&mut redis.conn()).into_iter().enumerate() {
+            merged[db].extend(keys);
+        }
+    }
+    assert_eq!(merged, ours, "the shards' snapshots hold the keyspace");
+}

@@ -25,13 +25,14 @@
 pub mod format;
 pub mod manifest;
 mod recover;
+mod rewrite;
 mod writer;
 
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use recover::{open, OpenError, Opened, Recovered};
-pub use writer::{start, LogSink, LogStatus, Writer};
+pub use recover::{open, OpenError, Opened, Recovered, Replay};
+pub use writer::{start, Log, LogSink, LogStatus, Writer};
 
 /// When the log is synced to the device (Redis's `appendfsync`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -6,9 +6,39 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use coreshard_engine::propagate::ApplyError;
+use coreshard_engine::Shard;
 
 use super::format::{self, Command, Damage};
 use super::manifest::{self, FileType, Manifest};
+use crate::rdb::{self, file::FileError};
+
+/// What a log holds, handed to the shard in order while it is read back.
+#[derive(Debug)]
+pub enum Replay<'a> {
+    /// A key of the base snapshot.
+    Key(rdb::file::Entry),
+    /// A command of an incremental file.
+    Command(&'a Command),
+}
+
+impl Replay<'_> {
+    /// Applies it to `shard`: a key is stored as it was (expired keys are
+    /// not), a command is replayed ([`Shard::apply`]).
+    pub fn apply_to(self, shard: &mut Shard) -> Result<(), ApplyError> {
+        match self {
+            Replay::Command(c) => shard.apply(c.db, &c.args),
+            Replay::Key(e) => {
+                if e.expire_at_ms.is_some_and(|at| at <= shard.now_ms()) {
+                    return Ok(());
+                }
+                shard
+                    .restore(e.db, &e.key, e.value, e.expire_at_ms, true)
+                    .map(drop)
+                    .map_err(|error| ApplyError::Failed { command: "RESTORE".into(), error })
+            }
+        }
+    }
+}
 
 /// What opening a log found.
 #[derive(Debug, Default, Clone)]
@@ -19,6 +49,8 @@ pub struct Recovered {
     pub bytes: u64,
     /// Whole batches read.
     pub batches: usize,
+    /// Keys loaded from the base snapshot.
+    pub base_keys: u64,
     /// Commands replayed.
     pub commands: usize,
     /// A torn tail cut off: the file, the offset it now ends at, and how
@@ -51,6 +83,24 @@ pub enum OpenError {
         /// What is wrong.
         what: String,
     },
+    /// The base snapshot could not be read.
+    #[error("{path}: {error}")]
+    Base {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: FileError,
+    },
+    /// A key of the base snapshot could not be loaded.
+    #[error("{path}: key {key:?} cannot be loaded ({error})")]
+    Load {
+        /// The file.
+        path: PathBuf,
+        /// The key.
+        key: String,
+        /// Why.
+        error: ApplyError,
+    },
     /// A command of the log could not be applied.
     #[error("{path}: command {index} ({error}) cannot be replayed")]
     Replay {
@@ -78,17 +128,20 @@ pub struct Opened {
     pub file: fs::File,
     /// Its path.
     pub path: PathBuf,
+    /// The manifest as stored, listing it last.
+    pub manifest: Manifest,
 }
 
-/// Opens the log in `dir` (creating it if needed): replays every whole
-/// batch of every file through `apply`, cuts a torn tail off the last file
+/// Opens the log in `dir` (creating it if needed): loads the base
+/// snapshot, if there is one, through `load`, replays every whole batch of
+/// every incremental file through `apply`, cuts a torn tail off the last file
 /// (logging where), and starts a new incremental file. Damage anywhere
 /// else stops with [`OpenError::Corrupt`] unless `truncate_corrupt`, which
 /// cuts the file at the damage and drops the files after it.
 pub fn open(
     dir: &Path,
     truncate_corrupt: bool,
-    mut apply: impl FnMut(&Command) -> Result<(), ApplyError>,
+    mut apply: impl FnMut(Replay<'_>) -> Result<(), ApplyError>,
 ) -> Result<Opened, OpenError> {
     fs::create_dir_all(dir).map_err(io_err(dir))?;
     let mut manifest = Manifest::load(dir).map_err(io_err(&Manifest::path(dir)))?.unwrap_or_default();
@@ -99,11 +152,22 @@ pub fn open(
     for (i, entry) in manifest.files.clone().iter().enumerate() {
         let path = dir.join(&entry.name);
         if entry.kind == FileType::Base {
-            return Err(OpenError::Corrupt {
-                path,
-                offset: 0,
-                what: "base files are not supported by this version".into(),
+            if i != 0 {
+                return Err(OpenError::Corrupt { path, offset: 0, what: "a base file after the first".into() });
+            }
+            let mut failed = None;
+            let loaded = rdb::file::read_path(&path, |e| {
+                let key = String::from_utf8_lossy(&e.key).into_owned();
+                apply(Replay::Key(e)).map_err(|error| failed = Some((key, error)))
             });
+            if let Some((key, error)) = failed {
+                return Err(OpenError::Load { path, key, error });
+            }
+            let loaded = loaded.map_err(|error| OpenError::Base { path: path.clone(), error })?;
+            rec.files += 1;
+            rec.bytes += loaded.bytes;
+            rec.base_keys += loaded.entries;
+            continue;
         }
         let data = match fs::read(&path) {
             Ok(d) => d,
@@ -139,7 +203,7 @@ pub fn open(
             }
         }
         for (index, c) in parsed.commands.iter().enumerate() {
-            apply(c).map_err(|error| OpenError::Replay { path: path.clone(), index, error })?;
+            apply(Replay::Command(c)).map_err(|error| OpenError::Replay { path: path.clone(), index, error })?;
         }
         rec.files += 1;
         rec.bytes += parsed.good_len as u64;
@@ -165,5 +229,5 @@ pub fn open(
     file.sync_all().map_err(io_err(&path))?;
     manifest::sync_dir(dir).map_err(io_err(dir))?;
     manifest.store(dir).map_err(io_err(dir))?;
-    Ok(Opened { recovered: rec, dir: dir.to_path_buf(), file, path })
+    Ok(Opened { recovered: rec, dir: dir.to_path_buf(), file, path, manifest })
 }

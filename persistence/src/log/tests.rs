@@ -39,15 +39,16 @@ fn contents(s: &mut Shard) -> Contents {
 fn session(dir: &Path, fsync: Fsync, f: impl FnOnce(&mut Shard)) -> (Contents, Recovered) {
     block_on(async {
         let mut shard = Shard::new(0, ShardConfig::default());
-        let opened = open(dir, false, |c| shard.apply(c.db, &c.args)).expect("opens");
+        let opened = open(dir, false, |r| r.apply_to(&mut shard)).expect("opens");
         let d = Durability::new(shard.seq());
-        let (sink, writer) = start(0, opened.file, fsync, d.clone(), LogStatus::new(1)).expect("starts");
+        let recovered = opened.recovered.clone();
+        let (sink, writer, _log) = start(0, opened, fsync, d.clone(), LogStatus::new(1)).expect("starts");
         shard.subscribe(Box::new(sink));
         let task = monoio::spawn(writer.run());
         f(&mut shard);
         d.wait(d.last_appended()).await;
         drop(task);
-        (contents(&mut shard), opened.recovered)
+        (contents(&mut shard), recovered)
     })
 }
 
@@ -130,12 +131,12 @@ fn damage_before_the_end_stops_the_start() {
     data[at] = b'F';
     std::fs::write(&first, &data).unwrap();
     let mut shard = Shard::new(0, ShardConfig::default());
-    let err = open(&dir, false, |c| shard.apply(c.db, &c.args)).expect_err("refused");
+    let err = open(&dir, false, |r| r.apply_to(&mut shard)).expect_err("refused");
     let text = err.to_string();
     assert!(text.contains("damaged at offset 0") && text.contains("aof-truncate-corrupt"), "{text}");
     // Asked to, it cuts there and drops the files after it.
     let mut shard = Shard::new(0, ShardConfig::default());
-    let opened = open(&dir, true, |c| shard.apply(c.db, &c.args)).expect("opens when asked to cut");
+    let opened = open(&dir, true, |r| r.apply_to(&mut shard)).expect("opens when asked to cut");
     assert_eq!(opened.recovered.commands, 0);
     assert!(shard.keys(0, b"*").is_empty());
     let _ = std::fs::remove_dir_all(&dir);

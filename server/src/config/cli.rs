@@ -96,6 +96,18 @@ pub struct Cli {
     /// follows) instead of refusing to start (yes/no) [default: no].
     #[arg(long, value_name = "yes|no")]
     pub aof_truncate_corrupt: Option<String>,
+    /// Rewrite a shard's log (a snapshot of memory, then a fresh tail)
+    /// once it has grown by this percentage since its last rewrite; 0
+    /// turns it off [default: 100].
+    #[arg(long, value_name = "PERCENT")]
+    pub auto_aof_rewrite_percentage: Option<u64>,
+    /// ... and only once it is at least this big [default: 64mb].
+    #[arg(long, value_name = "BYTES")]
+    pub auto_aof_rewrite_min_size: Option<String>,
+    /// File name of the snapshot SAVE and BGSAVE write in each shard's
+    /// directory `<dir>/shard-N/` [default: dump.rdb].
+    #[arg(long, value_name = "NAME")]
+    pub dbfilename: Option<String>,
 }
 
 /// The TOML file: the same settings as the flags.
@@ -125,6 +137,9 @@ pub(super) struct FileConfig {
     pub(super) appendonly: Option<Toggle>,
     pub(super) appendfsync: Option<String>,
     pub(super) aof_truncate_corrupt: Option<Toggle>,
+    pub(super) auto_aof_rewrite_percentage: Option<u64>,
+    pub(super) auto_aof_rewrite_min_size: Option<Size>,
+    pub(super) dbfilename: Option<String>,
 }
 
 /// A yes/no setting: TOML booleans or "yes"/"no" strings.

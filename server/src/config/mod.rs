@@ -66,6 +66,13 @@ pub struct Config {
     pub appendfsync: Fsync,
     /// Whether damage before a log's end is cut at start.
     pub aof_truncate_corrupt: bool,
+    /// A shard's log is rewritten when it has grown by this percentage
+    /// since its last rewrite (0: never by itself).
+    pub auto_aof_rewrite_percentage: u64,
+    /// ... and is at least this many bytes.
+    pub auto_aof_rewrite_min_size: u64,
+    /// Name of the snapshot SAVE and BGSAVE write in each shard's directory.
+    pub dbfilename: String,
 }
 
 impl Default for Config {
@@ -95,6 +102,9 @@ impl Default for Config {
             appendonly: true,
             appendfsync: Fsync::EverySec,
             aof_truncate_corrupt: false,
+            auto_aof_rewrite_percentage: 100,
+            auto_aof_rewrite_min_size: 64 << 20,
+            dbfilename: "dump.rdb".into(),
         }
     }
 }
@@ -203,6 +213,18 @@ impl Config {
         }
         if let Some(b) = toggle(cli.aof_truncate_corrupt, file.aof_truncate_corrupt)? {
             c.aof_truncate_corrupt = b;
+        }
+        if let Some(n) = cli.auto_aof_rewrite_percentage.or(file.auto_aof_rewrite_percentage) {
+            c.auto_aof_rewrite_percentage = n;
+        }
+        if let Some(n) = size(cli.auto_aof_rewrite_min_size, file.auto_aof_rewrite_min_size)? {
+            c.auto_aof_rewrite_min_size = n;
+        }
+        if let Some(name) = cli.dbfilename.or(file.dbfilename) {
+            if name.is_empty() || name.contains('/') {
+                return Err(format!("dbfilename can't be a path, just a filename, got {name:?}"));
+            }
+            c.dbfilename = name;
         }
         if c.shard_ports && u32::from(c.shard_port_base) + c.shards as u32 > 65536 {
             return Err("shard ports would exceed 65535".into());

@@ -67,6 +67,9 @@ pub const PARAMS: &[(&str, bool)] = &[
     ("appendfsync", false),
     ("dir", false),
     ("aof-truncate-corrupt", false),
+    ("auto-aof-rewrite-percentage", true),
+    ("auto-aof-rewrite-min-size", true),
+    ("dbfilename", false),
     ("save", false),
     ("shards", false),
     ("shard-port-base", false),
@@ -101,6 +104,9 @@ fn value_of(name: &str, cfg: &Config, server: &ServerState) -> String {
         // Absolute, as Redis shows it.
         "dir" => std::fs::canonicalize(&cfg.dir).unwrap_or_else(|_| cfg.dir.clone()).display().to_string(),
         "aof-truncate-corrupt" => yes_no(cfg.aof_truncate_corrupt),
+        "auto-aof-rewrite-percentage" => cfg.auto_aof_rewrite_percentage.to_string(),
+        "auto-aof-rewrite-min-size" => cfg.auto_aof_rewrite_min_size.to_string(),
+        "dbfilename" => cfg.dbfilename.clone(),
         "save" => String::new(),
         "shards" => cfg.shards.to_string(),
         "shard-port-base" => cfg.shard_port_base.to_string(),
@@ -145,6 +151,8 @@ enum Change {
     ClientQueryBufferLimit(u64),
     SlowerThan(i64),
     SlowlogMaxLen(usize),
+    RewritePercentage(u64),
+    RewriteMinSize(u64),
 }
 
 fn parse_i64(v: &str) -> Result<i64, String> {
@@ -196,6 +204,8 @@ fn parse_change(name: &str, v: &str) -> Result<Change, String> {
         }
         "slowlog-log-slower-than" => Change::SlowerThan(in_range(v, -1, i64::MAX)?),
         "slowlog-max-len" => Change::SlowlogMaxLen(in_range(v, 0, i64::MAX)? as usize),
+        "auto-aof-rewrite-percentage" => Change::RewritePercentage(in_range(v, 0, i64::from(i32::MAX))? as u64),
+        "auto-aof-rewrite-min-size" => Change::RewriteMinSize(memory(v)?),
         _ => return Err("can't set immutable config".into()),
     })
 }
@@ -267,6 +277,8 @@ fn set(conn: &mut Conn, args: Vec<Bytes>) -> LocalFuture<'_> {
                     Change::LogLevel(l) => cfg.loglevel = l.clone(),
                     Change::ProtoMaxBulkLen(n) => cfg.proto_max_bulk_len = *n,
                     Change::ClientQueryBufferLimit(n) => cfg.client_query_buffer_limit = *n,
+                    Change::RewritePercentage(n) => cfg.auto_aof_rewrite_percentage = *n,
+                    Change::RewriteMinSize(n) => cfg.auto_aof_rewrite_min_size = *n,
                     Change::SlowerThan(_) | Change::SlowlogMaxLen(_) => {}
                 }
             }

@@ -184,23 +184,33 @@ fn render(conn: &Conn, want: &[bool], cores: &[CoreInfo]) -> String {
                 let _ = writeln!(w, "# Persistence");
                 let _ = writeln!(w, "loading:0");
                 let _ = writeln!(w, "async_loading:0");
-                // Nothing is ever saved: every mutation since start counts.
-                let _ = writeln!(w, "rdb_changes_since_last_save:{}", total.seq);
-                let _ = writeln!(w, "rdb_bgsave_in_progress:0");
-                let _ = writeln!(w, "rdb_last_save_time:{}", server.started_unix);
-                let _ = writeln!(w, "rdb_last_bgsave_status:ok");
+                let snaps = &server.snapshots;
+                let changes: u64 = cores
+                    .iter()
+                    .zip(&snaps.saved_seq)
+                    .map(|(c, saved)| c.stats.seq.saturating_sub(saved.load(Ordering::Relaxed)))
+                    .sum();
+                let _ = writeln!(w, "rdb_changes_since_last_save:{changes}");
+                let saving = snaps.saving.load(Ordering::Relaxed) > 0;
+                let _ = writeln!(w, "rdb_bgsave_in_progress:{}", u8::from(saving));
+                let _ = writeln!(w, "rdb_last_save_time:{}", snaps.lastsave.load(Ordering::Relaxed));
+                let ok = |b: &std::sync::atomic::AtomicBool| if b.load(Ordering::Relaxed) { "ok" } else { "err" };
+                let _ = writeln!(w, "rdb_last_bgsave_status:{}", ok(&snaps.last_save_ok));
+                let _ = writeln!(w, "rdb_last_bgsave_time_sec:{}", snaps.last_save_secs.load(Ordering::Relaxed));
+                let _ = writeln!(w, "rdb_saves:{}", snaps.saves.load(Ordering::Relaxed));
                 let log = server.log.as_deref();
                 let _ = writeln!(w, "aof_enabled:{}", u8::from(log.is_some()));
-                let _ = writeln!(w, "aof_rewrite_in_progress:0");
-                let _ = writeln!(w, "aof_rewrite_scheduled:0");
-                let _ = writeln!(w, "aof_last_rewrite_time_sec:-1");
-                let _ = writeln!(w, "aof_current_rewrite_time_sec:-1");
-                let _ = writeln!(w, "aof_last_bgrewrite_status:ok");
-                let _ = writeln!(w, "aof_rewrites:0");
+                let rewriting = snaps.rewriting.load(Ordering::Relaxed) > 0;
+                let _ = writeln!(w, "aof_rewrite_in_progress:{}", u8::from(rewriting));
+                let _ = writeln!(w, "aof_rewrite_scheduled:{}", u8::from(rewriting && saving));
+                let _ = writeln!(w, "aof_last_rewrite_time_sec:{}", snaps.last_rewrite_secs.load(Ordering::Relaxed));
+                let _ = writeln!(w, "aof_last_bgrewrite_status:{}", ok(&snaps.last_rewrite_ok));
+                let _ = writeln!(w, "aof_rewrites:{}", snaps.rewrites.load(Ordering::Relaxed));
                 let failing = log.and_then(|l| l.write_error()).is_some();
                 let _ = writeln!(w, "aof_last_write_status:{}", if failing { "err" } else { "ok" });
                 if let Some(l) = log {
                     let _ = writeln!(w, "aof_current_size:{}", l.size());
+                    let _ = writeln!(w, "aof_base_size:{}", l.base_size());
                     // Writes and syncs of the shards' logs: with group commit,
                     // far fewer than the writes they carried.
                     let _ = writeln!(w, "aof_writes:{}", l.writes());

@@ -8,8 +8,7 @@ pub const LASTSAVE: Command = SERVER
     .doc("1.0.0", "Returns the Unix timestamp of the last successful save to disk.");
 
 fn run(conn: &mut Conn, _args: &[Bytes]) -> CmdResult {
-    // No snapshot is ever written, so as in Redis before its first save this
-    // is the start time.
-    conn.out.int(conn.server.started_unix as i64);
+    // Before the first save, the start time (as Redis after loading).
+    conn.out.int(conn.server.snapshots.lastsave.load(std::sync::atomic::Ordering::Relaxed) as i64);
     Ok(())
 }

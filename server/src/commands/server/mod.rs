@@ -1,5 +1,5 @@
-//! Server commands: INFO, CONFIG, COMMAND, TIME, LASTSAVE, SHUTDOWN, MEMORY,
-//! SLOWLOG.
+//! Server commands: INFO, CONFIG, COMMAND, TIME, LASTSAVE, SAVE, BGSAVE,
+//! BGREWRITEAOF, SHUTDOWN, MEMORY, SLOWLOG.
 
 use crate::cmd::{Command, Family};
 
@@ -9,6 +9,7 @@ mod describe;
 mod info;
 mod lastsave;
 mod memory;
+mod save;
 mod shutdown;
 mod slowlog;
 mod time;
@@ -27,6 +28,9 @@ pub const COMMANDS: &[&Command] = &[
     &command::COMMAND,
     &time::TIME,
     &lastsave::LASTSAVE,
+    &save::SAVE,
+    &save::BGSAVE,
+    &save::BGREWRITEAOF,
     &shutdown::SHUTDOWN,
     &memory::MEMORY,
     &slowlog::SLOWLOG,
