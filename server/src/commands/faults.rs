@@ -69,7 +69,14 @@ fn connect(port: u16) -> (TcpStream, BufReader<TcpStream>) {
 #[test]
 fn a_panicking_command_gets_the_same_error_on_every_path_and_the_server_keeps_serving() {
     let port = free_port();
-    let config = Config { port, shards: 2, shard_ports: false, pin_cores: Some(Vec::new()), ..Config::default() };
+    let config = Config {
+        port,
+        shards: 2,
+        shard_ports: false,
+        pin_cores: Some(Vec::new()),
+        appendonly: false,
+        ..Config::default()
+    };
     let server = Server::start(config).expect("start");
     let router = server.state().handle.router().clone();
     // One key per shard: whichever core this connection landed on, one of
